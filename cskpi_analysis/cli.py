@@ -1,0 +1,77 @@
+"""The ``cskpi`` command line.
+
+Each subcommand lives in its own module under :mod:`cskpi_analysis.commands` and
+defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
+they are discovered here, so adding a command never edits this file.
+
+Errors a user can meet (:class:`cskpi_analysis.errors.CskpiError`) are printed as
+one message, never a traceback. Set ``CSKPI_DEBUG=1`` to see tracebacks of
+unexpected errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from cskpi_analysis import commands
+from cskpi_analysis.errors import CskpiError
+
+
+def _command_modules() -> list[ModuleType]:
+    modules = [
+        importlib.import_module(f"{commands.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(commands.__path__)
+        if not info.name.startswith("_")
+    ]
+    return sorted(modules, key=lambda m: m.NAME)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cskpi",
+        description="Customer Success KPI analysis from your own billing, CRM, usage and support exports.",
+        epilog="Run 'cskpi COMMAND --help' for the options of a command.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _command_modules():
+        doc = (module.__doc__ or module.HELP).strip()
+        command_parser = sub.add_parser(
+            module.NAME, help=module.HELP, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except CskpiError as exc:
+        print(f"cskpi {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"cskpi {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an unexpected error is a bug: say so without a wall of traceback
+        if os.environ.get("CSKPI_DEBUG"):
+            raise
+        print(
+            f"cskpi {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in cskpi; rerun with CSKPI_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

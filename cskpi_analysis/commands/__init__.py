@@ -1,0 +1,1 @@
+"""One module per ``cskpi`` subcommand (see :mod:`cskpi_analysis.cli`)."""

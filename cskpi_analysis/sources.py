@@ -1,0 +1,92 @@
+"""Find a data folder's files and expose them to DuckDB, without loading them into pandas.
+
+Two views of a table are offered:
+
+* :func:`raw_relation` reads a file as it is (CSV as text, Parquet with its own
+  types), with a 1-based ``_row`` column, for validation: nothing is cast, so a bad
+  value can be reported instead of failing the read.
+* :func:`register_sources` creates one view ``src_<table>`` per contract table with
+  every contract column present (a missing optional column or table becomes NULLs
+  or an empty view), which the ``stg_`` models cast. File paths go through DuckDB's
+  reader functions as values, never pasted into SQL.
+
+Row numbers: for a CSV, row N is the N-th data row, i.e. line N + 1 of the file
+(the header is line 1). For Parquet, row N is the N-th record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from cskpi_analysis.config import AnalysisConfig
+from cskpi_analysis.contract import DUCKDB_TYPES, FILE_EXTENSIONS, TABLES, Table
+
+
+def find_table_file(data_dir: str | Path, table: str) -> Path | None:
+    """The file holding ``table`` in ``data_dir`` (Parquet preferred over CSV), or None."""
+    for ext in FILE_EXTENSIONS:
+        path = Path(data_dir) / f"{table}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def present_tables(data_dir: str | Path) -> dict[str, Path]:
+    """Contract tables that exist in ``data_dir``, with their files."""
+    found = {name: find_table_file(data_dir, name) for name in TABLES}
+    return {name: path for name, path in found.items() if path is not None}
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a column name for SQL (identifiers cannot be bound as parameters)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+    """The file at ``path`` as a relation: CSV columns as text, plus ``_row`` (1-based)."""
+    if path.suffix == ".csv":
+        rel = con.read_csv(str(path), header=True, all_varchar=True)
+    else:
+        rel = con.read_parquet(str(path))
+    return rel.select("*, row_number() over () as _row")
+
+
+def _empty_projection(table: Table) -> str:
+    return ", ".join(
+        f"cast(null as {DUCKDB_TYPES[c.type] if c.type != 'string' else 'VARCHAR'}) as {quote_identifier(c.name)}"
+        for c in table.columns
+    )
+
+
+def register_sources(
+    con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig
+) -> dict[str, Path]:
+    """Create a view ``src_<table>`` for every contract table; return the files used.
+
+    The view has exactly the contract's columns. ``accounts.segment`` is taken from
+    ``config.segment_column`` (and is ``'Unknown'``-filled later in ``stg_accounts``).
+    """
+    files = present_tables(data_dir)
+    for name, table in TABLES.items():
+        view = f"src_{name}"
+        path = files.get(name)
+        if path is None:
+            con.sql(f"select {_empty_projection(table)} where false").create_view(view, replace=True)
+            continue
+        rel = con.read_csv(str(path), header=True, all_varchar=True) if path.suffix == ".csv" else con.read_parquet(
+            str(path)
+        )
+        available = set(rel.columns)
+        select = []
+        for col in table.columns:
+            source = col.name
+            if name == "accounts" and col.name == "segment":
+                source = config.segment_column
+            if source in available:
+                select.append(f"{quote_identifier(source)} as {quote_identifier(col.name)}")
+            else:
+                select.append(f"cast(null as VARCHAR) as {quote_identifier(col.name)}")
+        rel.select(", ".join(select)).create_view(view, replace=True)
+    return files
