@@ -1,0 +1,143 @@
+-- One row per cohort grain ('month' or 'quarter') x start cohort x months since start x
+-- segment (and 'All'). A cohort is the accounts whose first paid month falls in the cohort
+-- period; months_since_start counts from each account's own first paid month (0 = first).
+--   logo_retention    = accounts_active / accounts_at_start, with a 95% Wilson interval
+--   revenue_retention = mrr_active / mrr_at_start (net: includes expansion)
+-- Only cells observable for every member of the cohort have a row (no unobserved zeros).
+-- is_complete is false for a cell whose last member month is not yet over at as_of
+-- (the as_of month itself); charts mask those cells.
+with account_months as (
+    select * from mart_account_months
+),
+
+months as (
+    select * from int_months
+),
+
+as_of_month as (
+    select max(month_index) as month_index, max(case when is_complete_month then month_index end) as complete_index
+    from months
+),
+
+starts as (
+    select
+        account_id,
+        segment,
+        cohort_month,
+        cast(date_trunc('quarter', cohort_month) as date) as cohort_quarter,
+        min(month_index) as start_index
+    from account_months
+    group by account_id, segment, cohort_month
+),
+
+members as (
+    -- each account belongs to one monthly and one quarterly cohort
+    select 'month' as cohort_grain, cohort_month as cohort, account_id, segment, start_index from starts
+    union all
+    select 'quarter' as cohort_grain, cohort_quarter as cohort, account_id, segment, start_index from starts
+),
+
+member_months as (
+    select
+        members.cohort_grain,
+        members.cohort,
+        members.segment,
+        members.account_id,
+        account_months.month_index - members.start_index as months_since_start,
+        account_months.mrr
+    from members
+    inner join account_months
+        on account_months.account_id = members.account_id
+),
+
+segmented as (
+    select cohort_grain, cohort, segment, account_id, months_since_start, mrr from member_months
+    union all
+    select cohort_grain, cohort, 'All' as segment, account_id, months_since_start, mrr from member_months
+),
+
+cohort_sizes as (
+    select
+        cohort_grain,
+        cohort,
+        segment,
+        count(*) as accounts_at_start,
+        sum(mrr) as mrr_at_start
+    from segmented
+    where months_since_start = 0
+    group by cohort_grain, cohort, segment
+),
+
+cohort_last_start as (
+    -- the latest first-paid month among the cohort's members bounds what is observable
+    select cohort_grain, cohort, max(start_index) as last_start_index
+    from members
+    group by cohort_grain, cohort
+),
+
+cells as (
+    select
+        cohort_grain,
+        cohort,
+        segment,
+        months_since_start,
+        count(case when mrr > 0 then 1 end) as accounts_active,
+        sum(mrr) as mrr_active
+    from segmented
+    group by cohort_grain, cohort, segment, months_since_start
+),
+
+observable as (
+    select
+        cells.*,
+        cohort_sizes.accounts_at_start,
+        cohort_sizes.mrr_at_start,
+        cohort_last_start.last_start_index + cells.months_since_start <= as_of_month.complete_index as is_complete
+    from cells
+    inner join cohort_sizes
+        on cohort_sizes.cohort_grain = cells.cohort_grain
+        and cohort_sizes.cohort = cells.cohort
+        and cohort_sizes.segment = cells.segment
+    inner join cohort_last_start
+        on cohort_last_start.cohort_grain = cells.cohort_grain
+        and cohort_last_start.cohort = cells.cohort
+    cross join as_of_month
+    where cohort_last_start.last_start_index + cells.months_since_start <= as_of_month.month_index
+),
+
+rates as (
+    select
+        observable.*,
+        cast(accounts_active as double) / accounts_at_start as logo_retention,
+        case when mrr_at_start > 0 then cast(mrr_active as double) / cast(mrr_at_start as double) end
+            as revenue_retention,
+        1.959963984540054 as z
+    from observable
+),
+
+final as (
+    select
+        cohort_grain,
+        cohort,
+        segment,
+        months_since_start,
+        accounts_at_start,
+        accounts_active,
+        logo_retention,
+        -- Wilson score interval for a binomial proportion (95%)
+        (logo_retention + z * z / (2 * accounts_at_start)
+            - z * sqrt(logo_retention * (1 - logo_retention) / accounts_at_start
+                + z * z / (4 * accounts_at_start * accounts_at_start)))
+            / (1 + z * z / accounts_at_start) as logo_retention_lower,
+        (logo_retention + z * z / (2 * accounts_at_start)
+            + z * sqrt(logo_retention * (1 - logo_retention) / accounts_at_start
+                + z * z / (4 * accounts_at_start * accounts_at_start)))
+            / (1 + z * z / accounts_at_start) as logo_retention_upper,
+        mrr_at_start,
+        mrr_active,
+        revenue_retention,
+        is_complete
+    from rates
+)
+
+select * from final

@@ -1,0 +1,14 @@
+-- One row per Customer Success activity (effort, not outcome).
+with source as (
+    select * from src_cs_activities
+),
+
+final as (
+    select
+        cast(account_id as varchar) as account_id,
+        cast(occurred_at as timestamp) as occurred_at,
+        lower(cast(activity_type as varchar)) as activity_type
+    from source
+)
+
+select * from final

@@ -1,0 +1,14 @@
+-- One row per account per scoring date of the vendor health score.
+with source as (
+    select * from src_health_scores
+),
+
+final as (
+    select
+        cast(account_id as varchar) as account_id,
+        cast(scored_at as date) as scored_at,
+        cast(score as double) as score
+    from source
+)
+
+select * from final
