@@ -44,6 +44,10 @@ from cskpi_analysis.sources import register_sources
 
 CohortGrain = Literal["month", "quarter"]
 
+#: Default landmark (days after the first paid day) and outcome horizon of the survival marts.
+DEFAULT_LANDMARK_DAYS = 30
+DEFAULT_HORIZON_DAYS = 365
+
 #: The headline KPIs, in reporting order: (id, mart column, label, higher is better).
 HEADLINE: tuple[tuple[str, str, str, bool], ...] = (
     ("net_revenue_retention_t12m", "nrr_t12m", "NRR (trailing 12 months)", True),
@@ -67,18 +71,29 @@ def model_parameters(config: AnalysisConfig) -> dict[str, Any]:
         "snapshot": config.kpis.snapshot,
         "grace_days": config.kpis.resignup_grace_days,
         "reactivation": config.kpis.reactivation,
+        # analysis marts (landmark survival, leading indicators)
+        "landmark_days": DEFAULT_LANDMARK_DAYS,
+        "horizon_days": DEFAULT_HORIZON_DAYS,
+        "key_features": list(config.key_features),
+        "first_value_milestone": config.first_value_milestone,
+        "first_value_event": config.first_value_event,
     }
 
 
 def build_marts(
-    data_dir: str | Path, config: AnalysisConfig, *, database: str | Path = ":memory:"
+    data_dir: str | Path,
+    config: AnalysisConfig,
+    *,
+    database: str | Path = ":memory:",
+    parameters: dict[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Build every model over ``data_dir`` and run the reconciliation checks.
 
     The folder is not validated here (see :func:`connect`). ``database`` is a DuckDB
-    file to write the marts to, or ``":memory:"``. A failing identity raises
-    :class:`~cskpi_analysis.errors.BuildCheckError` and, for a file database, leaves
-    nothing behind.
+    file to write the marts to, or ``":memory:"``. ``parameters`` override the bound
+    parameters of :func:`model_parameters` (e.g. ``{"landmark_days": 60}``). A failing
+    identity raises :class:`~cskpi_analysis.errors.BuildCheckError` and, for a file
+    database, leaves nothing behind.
     """
     target = str(database)
     if target != ":memory:":
@@ -90,7 +105,7 @@ def build_marts(
         con = duckdb.connect(":memory:")
     try:
         register_sources(con, data_dir, config)
-        parameters = model_parameters(config)
+        parameters = {**model_parameters(config), **(parameters or {})}
         run_models(con, parameters)
         run_checks(con, parameters)
     except BaseException:

@@ -108,13 +108,26 @@ def model_order(models: dict[str, Model]) -> list[str]:
     return list(sorter.static_order())
 
 
-def run_models(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> list[str]:
-    """Materialise every model as a table, in dependency order; return the order.
+def run_models(
+    con: duckdb.DuckDBPyConnection, parameters: dict[str, Any], *, only: set[str] | None = None
+) -> list[str]:
+    """Materialise every model as a table, in dependency order; return the models run.
 
     The ``src_<table>`` views must exist (see :func:`cskpi_analysis.sources.register_sources`).
+    ``only`` rebuilds just those models and everything downstream of them (their inputs
+    must already exist), e.g. to recompute the survival mart at another landmark.
     """
     models = load_models()
     order = model_order(models)
+    if only is not None:
+        unknown = only - set(models)
+        if unknown:
+            raise ValueError(f"unknown model(s): {', '.join(sorted(unknown))}")
+        selected = set(only)
+        for name in order:  # downstream closure, in order
+            if set(models[name].depends_on) & selected:
+                selected.add(name)
+        order = [name for name in order if name in selected]
     for name in order:
         model = models[name]
         missing = [p for p in model.parameters if p not in parameters]
