@@ -1,0 +1,189 @@
+"""Sentences generated from the numbers, for the reports.
+
+Each function takes the frames the KPI engine returns and writes one sentence a
+leader can read without the chart: the level, the direction, the size of the
+change in percentage points, and what drove it. No number is typed by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+#: NRR components: (mart column of the amount, label, sign of its effect on NRR).
+NRR_COMPONENTS: tuple[tuple[str, str, int], ...] = (
+    ("mrr_expansion", "expansion", +1),
+    ("mrr_contraction", "contraction", -1),
+    ("mrr_churned", "churn", -1),
+)
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """``0.9812`` -> ``'98.1%'``; ``None`` -> ``'n/a'``."""
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.{digits}f}%"
+
+
+def points(value: float, digits: int = 1) -> str:
+    """A change in percentage points with its sign: ``-0.031`` -> ``'-3.1 points'``."""
+    return f"{100 * value:+.{digits}f} points"
+
+
+def month_label(month: dt.date | pd.Timestamp) -> str:
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
+def pooled_nrr_change(con: duckdb.DuckDBPyConnection, window: int = 3) -> dict[str, object] | None:
+    """Pooled monthly NRR over the last ``window`` complete months vs the ``window`` before,
+    with each (segment, component) contribution to the change.
+
+    NRR over a window = (sum MRR start + expansion - contraction - churn) / sum MRR start,
+    for all accounts. The contribution of component c in segment s is
+    ``sign_c * (amount_{c,s,recent} / start_recent - amount_{c,s,before} / start_before)``;
+    contributions add up to the change in NRR exactly.
+    Returns None when fewer than ``2 * window`` complete months with a base exist.
+    """
+    frame = con.execute(
+        """
+        select month, segment, mrr_start, mrr_expansion, mrr_contraction, mrr_churned
+        from mart_kpis_monthly
+        where is_complete_month
+        order by month
+        """
+    ).df()
+    months = sorted(frame.loc[(frame["segment"] == "All") & (frame["mrr_start"] > 0), "month"].unique())
+    if len(months) < 2 * window:
+        return None
+    recent, before = months[-window:], months[-2 * window : -window]
+    everyone = frame[frame["segment"] == "All"]
+    start_recent = float(everyone[everyone["month"].isin(recent)]["mrr_start"].sum())
+    start_before = float(everyone[everyone["month"].isin(before)]["mrr_start"].sum())
+    contributions = []
+    by_segment = frame[frame["segment"] != "All"]
+    for segment, group in by_segment.groupby("segment"):
+        for column, label, sign in NRR_COMPONENTS:
+            now = float(group[group["month"].isin(recent)][column].sum()) / start_recent
+            then = float(group[group["month"].isin(before)][column].sum()) / start_before
+            contributions.append({"segment": segment, "component": label, "contribution": sign * (now - then)})
+    nrr = {}
+    for name, window_months, start in (("recent", recent, start_recent), ("before", before, start_before)):
+        rows = everyone[everyone["month"].isin(window_months)]
+        nrr[name] = (start + float(rows["mrr_expansion"].sum()) - float(rows["mrr_contraction"].sum())
+                     - float(rows["mrr_churned"].sum())) / start  # fmt: skip
+    return {
+        "nrr_recent": nrr["recent"],
+        "nrr_before": nrr["before"],
+        "recent_months": (recent[0], recent[-1]),
+        "before_months": (before[0], before[-1]),
+        "contributions": pd.DataFrame(contributions).sort_values("contribution"),
+    }
+
+
+def nrr_change_sentence(con: duckdb.DuckDBPyConnection, window: int = 3) -> str:
+    """E.g. "Monthly NRR averaged 98.9% over Jul-Sep 2026, down 0.6 points on the three months
+    before, driven mostly by more churn in SMB (-0.4 points)."."""
+    result = pooled_nrr_change(con, window)
+    if result is None:
+        return f"Not enough complete months yet to compare NRR over two {window}-month windows."
+    change = result["nrr_recent"] - result["nrr_before"]
+    first, last = result["recent_months"]
+    contributions: pd.DataFrame = result["contributions"]
+    direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+    driver = contributions.iloc[-1] if change > 0 else contributions.iloc[0]
+    more_or_less = {
+        ("expansion", True): "more expansion", ("expansion", False): "less expansion",
+        ("contraction", True): "less contraction", ("contraction", False): "more contraction",
+        ("churn", True): "less churn", ("churn", False): "more churn",
+    }[(driver["component"], driver["contribution"] > 0)]  # fmt: skip
+    sentence = (
+        f"Monthly NRR averaged {percent(result['nrr_recent'])} over {month_label(first)} to {month_label(last)}, "
+        f"{direction} {abs(100 * change):.1f} points on the {window} months before"
+    )
+    if abs(change) < 0.0005:
+        return sentence + "."
+    return sentence + f", driven mostly by {more_or_less} in {driver['segment']} ({points(driver['contribution'])})."
+
+
+def retention_level_sentence(headline: pd.DataFrame) -> str:
+    """The executive summary's first sentence, from :func:`cskpi_analysis.kpis.headline_frame`."""
+    kpis = headline.set_index("kpi")
+    nrr, grr = kpis.loc["net_revenue_retention_t12m"], kpis.loc["gross_revenue_retention_t12m"]
+    churn = kpis.loc["logo_churn_rate"]
+    if nrr["value"] is None or pd.isna(nrr["value"]):
+        return "Less than twelve months of history: trailing-twelve-month retention is not available yet."
+    growth = (
+        "the installed base grows without a single new customer"
+        if nrr["value"] > 1
+        else "the installed base shrinks unless new customers replace it"
+    )
+    return (
+        f"Over the twelve months to {month_label(nrr['month'])}, the accounts paying a year earlier kept "
+        f"{percent(grr['value'])} of their revenue before expansion (GRR) and {percent(nrr['value'])} after it (NRR): "
+        f"{growth}. On average {percent(churn['value'], 2)} of paying accounts churned each month "
+        f"({int(churn['numerator']):,} of {int(churn['denominator']):,} account-months)."
+    )
+
+
+def gap_sentence(headline: pd.DataFrame) -> str:
+    """Seed 003's point: NRR can hide a weak GRR. Quantifies the expansion cover."""
+    kpis = headline.set_index("kpi")
+    nrr, grr = kpis.loc["net_revenue_retention_t12m", "value"], kpis.loc["gross_revenue_retention_t12m", "value"]
+    if nrr is None or grr is None or pd.isna(nrr) or pd.isna(grr):
+        return ""
+    gap = nrr - grr
+    return (
+        f"Expansion adds {abs(100 * gap):.1f} points between GRR and NRR: "
+        + (
+            "growth is carried by upsell while the base leaks; watch GRR, not just NRR."
+            if gap > 0.1
+            else "growth and retention are balanced."
+            if gap > 0
+            else "there is no net expansion in the base."
+        )
+    )
+
+
+def cohort_sentence(cells: pd.DataFrame, months_since_start: int = 6, metric: str = "logo_retention") -> str:
+    """Which cohorts retain better or worse at ``months_since_start``, and by how much.
+
+    Compares complete cells only, against the cohort-size-weighted average; a cohort is
+    called better or worse only when its Wilson interval excludes the average (logo
+    retention), so small cohorts are not over-read.
+    """
+    at_k = cells[(cells["months_since_start"] == months_since_start) & cells["is_complete"]]
+    if len(at_k) < 2:
+        return f"Fewer than two cohorts have reached month {months_since_start}: no comparison yet."
+    if metric == "logo_retention":
+        average = at_k["accounts_active"].sum() / at_k["accounts_at_start"].sum()
+    else:
+        average = at_k["mrr_active"].sum() / at_k["mrr_at_start"].sum()
+    best, worst = at_k.loc[at_k[metric].idxmax()], at_k.loc[at_k[metric].idxmin()]
+    label = "logo retention" if metric == "logo_retention" else "revenue retention"
+
+    def verdict(row: pd.Series) -> str:
+        if metric != "logo_retention":
+            return ""
+        outside = row["logo_retention_lower"] > average or row["logo_retention_upper"] < average
+        return "" if outside else " (within the noise of its size)"
+
+    return (
+        f"At month {months_since_start}, {len(at_k)} cohorts average {percent(average)} {label}. "
+        f"The best, {month_label(best['cohort'])}, keeps {percent(best[metric])} ({points(best[metric] - average)})"
+        f"{verdict(best)}; the worst, {month_label(worst['cohort'])}, keeps {percent(worst[metric])} "
+        f"({points(worst[metric] - average)}){verdict(worst)}."
+    )
+
+
+def versions_footer(packages: tuple[str, ...] = ("cskpi", "duckdb", "pandas", "altair", "lifelines", "statsmodels", "marimo")) -> str:
+    """A one-line footer with the versions that produced the numbers (pymc-examples style)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in packages:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            continue
+    return f"*Computed with Python {platform.python_version()}, " + ", ".join(found) + ".*"

@@ -1,0 +1,177 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="Data quality")
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Data quality: what did we load?
+
+    Before any KPI, an analyst's first look at their own exports: which tables arrived, how many rows and
+    accounts they hold, which months they cover, what validation flagged, and which paying accounts never
+    show up in the product data.
+    """)
+    return
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    from cskpi_analysis import charts, charts_kpis, quality
+    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.validate import validate_dir
+
+    charts.enable_theme()
+    DATA = data_dir()
+    validation = validate_dir(DATA)
+    con, config = connect(DATA)
+    return charts_kpis, con, config, mo, quality, validation
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## What was loaded
+    """)
+    return
+
+
+@app.cell
+def _(con, quality):
+    summary = quality.table_summary(con)
+    summary
+    return (summary,)
+
+
+@app.cell
+def _(config, mo, quality, summary):
+    mo.md(quality.date_range_sentence(summary, config.as_of))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## What validation flagged
+
+    Errors stop every analysis; warnings are listed here for the analyst to judge.
+    """)
+    return
+
+
+@app.cell
+def _(mo, validation):
+    _lines = [f"- `{problem}`" for problem in validation.warnings] or ["- No warnings: every check passed."]
+    mo.md(f"**{len(validation.errors)} errors, {len(validation.warnings)} warnings.**\n\n" + "\n".join(_lines))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Coverage per table and month
+
+    A month with no rows for a table that has rows before and after it is a gap in the export, and every
+    KPI that reads that table is wrong for that month.
+    """)
+    return
+
+
+@app.cell
+def _(charts_kpis, con, quality):
+    coverage = quality.monthly_coverage(con)
+    charts_kpis.coverage_heatmap(coverage)
+    return (coverage,)
+
+
+@app.cell
+def _(coverage, mo, quality):
+    gaps = quality.coverage_gaps(coverage)
+    mo.md(
+        "No table has an empty month inside its date range."
+        if gaps.empty
+        else f"{len(gaps)} empty months inside a table's range: "
+        + ", ".join(f"{row.table} {row.month:%b %Y}" for row in gaps.itertuples())
+        + ". Check the export before trusting those months."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Product usage per day
+    """)
+    return
+
+
+@app.cell
+def _(charts_kpis, con, quality):
+    daily = quality.events_per_day(con)
+    charts_kpis.daily_activity_chart(daily)
+    return (daily,)
+
+
+@app.cell
+def _(daily, mo):
+    mo.md(
+        "No usage events were provided."
+        if daily.empty
+        else f"{int(daily['events'].sum()):,} events over {len(daily):,} days; the busiest day had "
+        f"{int(daily['events'].max()):,} events and {int(daily['active_accounts'].max()):,} active accounts."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Paying accounts that never use the product
+
+    Silent accounts are the classic blind spot of churn: they pay, but nothing in the product data says
+    whether they get value.
+    """)
+    return
+
+
+@app.cell
+def _(con, quality):
+    silent = quality.accounts_without_usage(con)
+    silent
+    return (silent,)
+
+
+@app.cell
+def _(mo, silent):
+    _total = silent["accounts_without_usage"].sum()
+    mo.md(
+        f"{int(_total):,} of {int(silent['paying_accounts'].sum()):,} accounts that ever paid "
+        f"({_total / max(silent['paying_accounts'].sum(), 1):.1%}) have no usage event at all."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ---
+    *Method.* Files are read through DuckDB without loading them into memory; `cskpi validate` runs the
+    same checks from the command line. Dates after `as_of` are errors, so nothing here lies in the future.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    from cskpi_analysis.narrative import versions_footer
+
+    mo.md(versions_footer())
+    return
+
+
+if __name__ == "__main__":
+    app.run()

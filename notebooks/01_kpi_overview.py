@@ -1,0 +1,278 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="KPI overview")
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Customer Success KPI overview
+
+    How watertight is the base, and is it growing? Net and gross revenue retention, logo and revenue churn,
+    expansion and contraction, month by month and over the trailing twelve months, by segment, with the counts
+    behind every rate and a sentence on what moved them.
+    """)
+    return
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    from cskpi_analysis import charts, charts_kpis, kpis, narrative, overview
+    from cskpi_analysis.notebook import data_dir
+
+    charts.enable_theme()
+    DATA = data_dir()
+    con, config = kpis.connect(DATA)
+    return DATA, charts_kpis, con, config, kpis, mo, narrative, overview
+
+
+@app.cell
+def _(con, kpis, mo):
+    segment = mo.ui.dropdown(options=kpis.segments(con), value="All", label="Segment")
+    segment
+    return (segment,)
+
+
+@app.cell
+def _(con, kpis, segment):
+    headline = kpis.headline_frame(con, segment.value)
+    monthly = kpis.kpis_monthly(con, segment.value)
+    t12m = kpis.retention_t12m(con, segment.value)
+    return headline, monthly, t12m
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Executive summary
+    """)
+    return
+
+
+@app.cell
+def _(con, headline, mo, narrative, segment):
+    mo.md(
+        "\n\n".join(
+            [
+                f"**Segment: {segment.value}.** " + narrative.retention_level_sentence(headline),
+                narrative.gap_sentence(headline),
+                "All accounts: " + narrative.nrr_change_sentence(con),
+            ]
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Key metrics and trends
+
+    Headline KPIs at the latest complete month. Trailing-twelve-month (T12M) retention follows the accounts
+    that paid twelve months earlier; monthly rates are pooled over the last twelve complete months
+    (sum of numerators over sum of denominators). Definitions: `docs/definitions.md`.
+    """)
+    return
+
+
+@app.cell
+def _(headline):
+    headline[["label", "value", "numerator", "denominator", "window"]].round(4)
+    return
+
+
+@app.cell
+def _(charts_kpis, segment, t12m):
+    charts_kpis.rate_trend_chart(
+        t12m,
+        {"nrr_t12m": "NRR", "grr_t12m": "GRR", "logo_retention_t12m": "Logo retention"},
+        f"Trailing-twelve-month retention ({segment.value})",
+        reference=1.0,
+        subtitle="Accounts paying twelve months earlier: revenue kept with (NRR) and without (GRR) expansion",
+    )
+    return
+
+
+@app.cell
+def _(charts_kpis, monthly, segment):
+    charts_kpis.rate_trend_chart(
+        monthly[monthly["is_complete_month"]],
+        {"logo_churn_rate": "Logo churn", "gross_mrr_churn_rate": "Gross MRR churn", "net_mrr_churn_rate": "Net MRR churn"},
+        f"Monthly churn rates ({segment.value})",
+        subtitle="Share of accounts and of MRR paying at the start of the month that was lost in the month",
+    )
+    return
+
+
+@app.cell
+def _(charts_kpis, monthly, segment):
+    charts_kpis.rate_trend_chart(
+        monthly[monthly["is_complete_month"]],
+        {"expansion_rate": "Expansion", "contraction_rate": "Contraction"},
+        f"Expansion and contraction, share of starting MRR ({segment.value})",
+    )
+    return
+
+
+@app.cell
+def _(charts_kpis, monthly):
+    charts_kpis.mrr_movements_chart(monthly[monthly["is_complete_month"]])
+    return
+
+
+@app.cell
+def _(con, kpis, segment):
+    bridge = kpis.mrr_bridge(con, segment.value, months=12)
+    return (bridge,)
+
+
+@app.cell
+def _(bridge, charts_kpis, segment):
+    charts_kpis.mrr_bridge_chart(
+        bridge,
+        f"MRR bridge, {bridge.attrs['first_month']:%b %Y} to {bridge.attrs['last_month']:%b %Y} ({segment.value})",
+    )
+    return
+
+
+@app.cell
+def _(bridge, mo):
+    _steps = bridge.set_index("step")["amount"]
+    mo.md(
+        f"MRR went from ${_steps['MRR at start']:,.0f} to ${_steps['MRR at end']:,.0f}: new business added "
+        f"${_steps['New']:,.0f} and expansion ${_steps['Expansion']:,.0f}, while churn took ${-_steps['Churn']:,.0f} "
+        f"and contraction ${-_steps['Contraction']:,.0f}."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Customer health highlights
+
+    Each lagging KPI beside a leading indicator that can explain it. The vendor health score is shown as it
+    is; the leading-indicators report tests whether it actually predicts churn.
+    """)
+    return
+
+
+@app.cell
+def _(con, overview, segment):
+    health = overview.health_distribution(con, segment.value)
+    health.round(3)
+    return (health,)
+
+
+@app.cell
+def _(health, mo, overview):
+    mo.md(overview.health_sentence(health))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Churn and expansion risks
+
+    The largest losses and gains of the last three complete months, by MRR (account names and ids only).
+    """)
+    return
+
+
+@app.cell
+def _(con, overview, segment):
+    churned = overview.largest_movements(con, "churn", segment=segment.value)
+    contracted = overview.largest_movements(con, "contraction", segment=segment.value)
+    expanded = overview.largest_movements(con, "expansion", segment=segment.value)
+    return churned, contracted, expanded
+
+
+@app.cell
+def _(churned, contracted, mo, overview):
+    mo.md(overview.risk_sentence(churned, contracted))
+    return
+
+
+@app.cell
+def _(churned):
+    churned
+    return
+
+
+@app.cell
+def _(expanded):
+    expanded
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## By segment
+
+    A global NRR mixes opposite realities; the useful read happens by segment.
+    """)
+    return
+
+
+@app.cell
+def _(con, overview):
+    by_segment = overview.segment_headlines(con)
+    by_segment.round(4)
+    return (by_segment,)
+
+
+@app.cell
+def _(by_segment, charts_kpis):
+    charts_kpis.segment_bars_chart(
+        by_segment[by_segment["segment"] != "All"][["segment", "grr_t12m", "nrr_t12m"]],
+        "grr_t12m",
+        "Trailing-twelve-month GRR by segment",
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Actions and next steps
+    """)
+    return
+
+
+@app.cell
+def _(by_segment, mo, overview):
+    mo.md("\n".join(f"{number}. {step}" for number, step in enumerate(overview.next_steps(by_segment), start=1)))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## How robust are these numbers?
+
+    The same KPIs under the alternative definitions an analyst might reasonably choose: MRR measured at the
+    start of the month, a 31-day re-signup grace gap, and returning accounts counted as new. A large move
+    means the definition matters and must be agreed before the numbers are compared with anyone else's.
+    """)
+    return
+
+
+@app.cell
+def _(DATA, config, kpis, segment):
+    kpis.sensitivity(DATA, config, segment.value).round(4)
+    return
+
+
+@app.cell
+def _(mo, narrative):
+    mo.md(narrative.versions_footer())
+    return
+
+
+if __name__ == "__main__":
+    app.run()

@@ -1,0 +1,377 @@
+"""Tests for cskpi_analysis.benchmarks: the curated file, matching, conversions, verdicts, the sentence."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from cskpi_analysis import benchmarks as bm
+from cskpi_analysis.benchmarks import (
+    UserKpi,
+    acv_band,
+    average_acv_from_marts,
+    compare,
+    compound_monthly_churn,
+    definition_warnings,
+    load_benchmarks,
+    market_context_sentence,
+    percentile_position,
+    user_kpis_from_marts,
+    validate_benchmarks,
+    verdict_from_benchmark,
+)
+from cskpi_analysis.errors import AnalysisError, DataContractError
+
+REPO = Path(__file__).resolve().parents[1]
+MONTH = "2026-08-01"
+
+
+def _row(benchmark_id: str, kpi: str, value: float, **overrides: object) -> dict[str, str]:
+    """One benchmark row as text, annual T12M median for All unless overridden."""
+    row = {
+        "benchmark_id": benchmark_id, "kpi": kpi, "period": "annual", "form": "t12m", "segment_kind": "all",
+        "segment": "All", "acv_min": "", "acv_max": "", "statistic": "median", "value": str(value),
+        "source": f"Source of {benchmark_id}", "publisher": "Pub", "year": "2024", "sample": "",
+        "definition": "a definition", "citation": "a citation", "reliability": "medium", "source_row": "1", "notes": "",
+    }
+    row.update({key: str(value) for key, value in overrides.items()})
+    return row
+
+
+def _frame(*rows: dict[str, str]) -> pd.DataFrame:
+    return validate_benchmarks(pd.DataFrame(list(rows)), "test")
+
+
+def _kpi(kpi: str, value: float, period: str = "annual", form: str = "t12m", segment: str = "All") -> UserKpi:
+    return UserKpi(kpi, value, period, form, segment, None, None, MONTH)
+
+
+# --------------------------------------------------------------------------- the curated file
+
+
+def test_every_curated_row_has_a_source_year_definition_and_reliability():
+    curated = load_benchmarks()
+    assert len(curated) > 0
+    for column in ("source", "publisher", "definition", "citation", "reliability"):
+        assert (curated[column].str.len() > 0).all(), column
+    assert curated["year"].between(2010, 2030).all()
+    assert curated["reliability"].isin(["high", "medium", "low"]).all()
+    assert curated["kpi"].isin(bm.KPI_IDS).all()
+
+
+def test_every_curated_row_names_a_distinct_row_of_the_shared_source_list():
+    curated = load_benchmarks()
+    assert curated["source_row"].notna().all()
+    assert curated["source_row"].is_unique
+    assert curated["source_row"].between(1, 138).all()  # the shared list has 138 data rows
+
+
+def test_sources_tagged_low_reliability_in_the_source_list_are_not_kept():
+    sources = " ".join(load_benchmarks()["source"])
+    for dropped in ("Optifai", "GTMStack", "Omega Point", "Atlas Rosetta", "Insivia"):
+        assert dropped not in sources
+
+
+def test_curated_rates_are_fractions_not_percentages():
+    curated = load_benchmarks()
+    rates = curated[curated["form"].isin(["t12m", "annual_rate", "monthly_rate"])]
+    assert rates["value"].between(0, 2).all()
+
+
+def test_repo_copy_is_byte_identical_to_package_copy():
+    package_copy = (REPO / "cskpi_analysis" / "data" / "benchmarks.csv").read_bytes()
+    repo_copy = (REPO / "data" / "benchmarks.csv").read_bytes()
+    assert repo_copy == package_copy
+
+
+def test_a_row_without_a_definition_is_refused_with_its_row_number(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame([_row("ok", "nps", 40), _row("bad", "nps", 40, definition="")]).to_csv(path, index=False)
+    with pytest.raises(DataContractError, match=r"row 2 \(bad\): column definition is empty"):
+        load_benchmarks(path)
+
+
+def test_an_unknown_kpi_id_is_refused():
+    with pytest.raises(DataContractError, match="column kpi is 'churn'"):
+        _frame(_row("bad", "churn", 0.1))
+
+
+def test_a_missing_year_is_refused():
+    with pytest.raises(DataContractError, match="column year is empty"):
+        _frame(_row("bad", "nps", 40, year=""))
+
+
+# --------------------------------------------------------------------------- ACV bands
+
+
+def test_acv_band_is_found_from_twelve_times_mrr_per_account():
+    curated = load_benchmarks()
+    assert acv_band(12 * 1_500, curated) == "ACV $12K-$25K"  # 12 x $1,500 MRR = $18,000 ACV
+    assert acv_band(11_999, curated) == "ACV <$12K"
+    assert acv_band(12_000, curated) == "ACV $12K-$25K"  # bands are [min, max)
+    assert acv_band(1_000_000, curated) == "ACV >$250K"
+    assert acv_band(math.nan, curated) is None
+
+
+# --------------------------------------------------------------------------- matching
+
+
+SEGMENTED = (
+    _row("all", "net_revenue_retention", 1.02),
+    _row("smb", "net_revenue_retention", 0.97, segment_kind="segment", segment="SMB"),
+    _row("band_low", "net_revenue_retention", 1.00, segment_kind="acv_band", segment="ACV <$12K", acv_max=12000),
+    _row("band_mid", "net_revenue_retention", 1.05, segment_kind="acv_band", segment="ACV $12K-$50K",
+         acv_min=12000, acv_max=50000),
+)
+
+
+def test_an_exact_segment_match_is_preferred():
+    result = compare([_kpi("net_revenue_retention", 1.0, segment="SMB")], _frame(*SEGMENTED), acv=30_000)
+    assert result["benchmark_ids"].tolist() == ["smb"]
+    assert result["match"].tolist() == ["segment"]
+
+
+def test_the_acv_band_is_used_when_no_row_has_the_segment():
+    result = compare([_kpi("net_revenue_retention", 1.0, segment="Mid-Market")], _frame(*SEGMENTED), acv=12 * 2_500)
+    assert result["benchmark_ids"].tolist() == ["band_mid"]  # 12 x $2,500 MRR = $30,000 ACV
+    assert result["match"].tolist() == ["acv_band"]
+
+
+def test_all_is_the_fallback_without_segment_or_acv():
+    result = compare([_kpi("net_revenue_retention", 1.0, segment="Mid-Market")], _frame(*SEGMENTED))
+    assert result["benchmark_ids"].tolist() == ["all"]
+    assert result["match"].tolist() == ["all"]
+
+
+def test_one_output_row_per_user_kpi_and_benchmark_source():
+    frame = _frame(
+        _row("a_p25", "logo_churn_rate", 0.08, period="annual", form="annual_rate", statistic="p25", source="A"),
+        _row("a_med", "logo_churn_rate", 0.11, period="annual", form="annual_rate", source="A"),
+        _row("a_p75", "logo_churn_rate", 0.15, period="annual", form="annual_rate", statistic="p75", source="A"),
+        _row("b_med", "logo_churn_rate", 0.10, period="annual", form="annual_rate", source="Another source"),
+    )
+    result = compare([_kpi("logo_churn_rate", 0.12, form="annual_rate")], frame)
+    assert len(result) == 2
+    first = result.iloc[0]
+    assert (first["benchmark_p25"], first["benchmark_median"], first["benchmark_p75"]) == (0.08, 0.11, 0.15)
+
+
+def test_compare_does_not_modify_the_benchmarks():
+    frame = _frame(*SEGMENTED)
+    before = frame.copy()
+    compare([_kpi("net_revenue_retention", 1.0)], frame, acv=5_000)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def test_compounding_two_percent_a_month_gives_the_known_annual_rate():
+    # python -c "print(1 - 0.98**12)"  ->  0.21528327626520016
+    assert_allclose(compound_monthly_churn(0.02), 0.2152832763, rtol=1e-9)
+
+
+def test_monthly_logo_churn_against_an_annual_benchmark_is_compounded_and_flagged():
+    frame = _frame(_row("annual", "logo_churn_rate", 0.11, period="annual", form="annual_rate"))
+    result = compare([_kpi("logo_churn_rate", 0.02, period="monthly", form="monthly_rate")], frame).iloc[0]
+    assert result["comparable"]
+    assert_allclose(result["compared_value"], 1 - 0.98**12, rtol=1e-12)
+    assert "converted by compounding; assumes a constant monthly rate" in result["definition_warning"]
+    assert "monthly vs annual" in result["definition_warning"]
+    assert result["verdict"] == "below market"  # 21.5 % a year against a median of 11 %: lower is better
+
+
+def test_monthly_nrr_against_t12m_nrr_is_not_comparable_and_has_no_verdict():
+    frame = _frame(_row("t12m", "net_revenue_retention", 1.02))
+    result = compare([_kpi("net_revenue_retention", 1.01, period="monthly", form="monthly_rate")], frame).iloc[0]
+    assert not result["comparable"]
+    assert result["verdict"] is None
+    assert math.isnan(result["compared_value"])
+    assert "not comparable, shown for context" in result["definition_warning"]
+    assert "T12M vs monthly" in result["definition_warning"]
+
+
+def test_monthly_revenue_churn_is_never_compounded():
+    frame = _frame(_row("annual", "gross_mrr_churn_rate", 0.13, period="annual", form="annual_rate"))
+    result = compare([_kpi("gross_mrr_churn_rate", 0.01, period="monthly", form="monthly_rate")], frame).iloc[0]
+    assert not result["comparable"]
+    assert result["verdict"] is None
+
+
+def test_logo_retention_is_compared_with_annual_logo_churn_as_its_complement():
+    frame = _frame(_row("churn", "logo_churn_rate", 0.11, period="annual", form="annual_rate"))
+    result = compare([_kpi("logo_retention", 0.88)], frame).iloc[0]
+    assert_allclose(result["compared_value"], 0.12, rtol=1e-12)  # 1 - 0.88
+    assert "compared as 1 - your logo retention" in result["definition_warning"]
+    assert result["verdict"] == "below market"
+
+
+def test_logo_against_revenue_and_mean_against_median_are_warned():
+    warnings = definition_warnings(_kpi("logo_churn_rate", 0.1), "gross_mrr_churn_rate", "annual", "t12m", "mean")
+    assert any(w.startswith("logo vs revenue") for w in warnings)
+    assert any(w.startswith("mean vs median") for w in warnings)
+
+
+# --------------------------------------------------------------------------- percentiles and verdicts
+
+
+def test_percentile_is_interpolated_linearly_between_the_quartiles():
+    # p25 = 0.90, median = 1.00, p75 = 1.10
+    assert percentile_position(0.95, 0.90, 1.00, 1.10) == pytest.approx(
+        (37.5, "between the 25th percentile and the median"))  # 25 + 25 * 0.05 / 0.10
+    position, phrase = percentile_position(1.06, 0.90, 1.00, 1.10)
+    assert position == pytest.approx(65.0)  # 50 + 25 * 0.06 / 0.10
+    assert phrase == "between the median and the 75th percentile"
+    assert percentile_position(1.00, 0.90, 1.00, 1.10) == (50.0, "at the median")
+    assert percentile_position(0.80, 0.90, 1.00, 1.10) == (None, "below the 25th percentile")
+    assert percentile_position(1.20, 0.90, 1.00, 1.10) == (None, "above the 75th percentile")
+
+
+def test_no_percentile_is_given_without_both_quartiles():
+    assert percentile_position(0.95, math.nan, 1.00, math.nan) == (None, "")
+
+
+def test_low_churn_below_the_25th_percentile_is_above_market():
+    assert verdict_from_benchmark(0.05, higher_is_better=False, median=0.11, p25=0.08, p75=0.15) == "above market"
+    assert verdict_from_benchmark(0.20, higher_is_better=False, median=0.11, p25=0.08, p75=0.15) == "below market"
+    assert verdict_from_benchmark(0.10, higher_is_better=False, median=0.11, p25=0.08, p75=0.15) == "in line"
+
+
+def test_a_value_within_two_percent_of_a_lone_median_is_in_line():
+    assert verdict_from_benchmark(1.01, higher_is_better=True, median=1.02) == "in line"  # |1.01-1.02| <= 0.0204
+    assert verdict_from_benchmark(0.97, higher_is_better=True, median=1.02) == "below market"
+
+
+def test_curated_file_places_a_18k_acv_company_in_the_saas_capital_band():
+    result = compare([_kpi("net_revenue_retention", 0.97)], load_benchmarks(), acv=12 * 1_500)
+    assert result["benchmark_ids"].tolist() == ["saascapital_2023_nrr_acv_12k_25k"]
+    assert result["benchmark_median"].tolist() == [1.02]
+    assert result["verdict"].tolist() == ["below market"]
+
+
+# --------------------------------------------------------------------------- the sentence
+
+
+def test_sentence_says_below_for_nrr_under_the_median():
+    frame = _frame(_row("nrr", "net_revenue_retention", 1.02))
+    sentence = market_context_sentence(compare([_kpi("net_revenue_retention", 0.95)], frame))
+    assert "net revenue retention of 95%" in sentence
+    assert "below market" in sentence
+    assert "102%" in sentence
+
+
+def test_sentence_treats_churn_above_the_median_as_below_market():
+    frame = _frame(_row("churn", "logo_churn_rate", 0.0515, period="monthly", form="monthly_rate"))
+    user = _kpi("logo_churn_rate", 0.07, period="monthly", form="monthly_rate")
+    sentence = market_context_sentence(compare([user], frame))
+    assert "below market" in sentence
+    assert "of 7% is below market" in sentence
+    assert "5.15%" in sentence
+
+
+def test_sentence_names_good_numbers_in_a_bad_market():
+    # seed 003: "A business that retains 88% of its customers ... If the category average is 94%, it's underperforming"
+    frame = _frame(_row("smb", "logo_retention", 0.94, segment_kind="segment", segment="SMB"))
+    sentence = market_context_sentence(compare([_kpi("logo_retention", 0.88, segment="SMB")], frame))
+    assert sentence.startswith("Your annual logo retention of 88% looks healthy on its own, but the median")
+    assert "SMB companies is 94%" in sentence
+    assert "below market" in sentence
+    assert "good numbers in a bad market" in sentence
+
+
+def test_sentence_names_bad_numbers_in_a_good_market():
+    frame = _frame(_row("nrr", "net_revenue_retention", 0.90))
+    sentence = market_context_sentence(compare([_kpi("net_revenue_retention", 0.98)], frame))
+    assert "looks weak on its own" in sentence
+    assert "above market" in sentence
+    assert "bad numbers in a good market" in sentence
+
+
+def test_sentence_skips_comparisons_without_a_verdict():
+    frame = _frame(_row("t12m", "net_revenue_retention", 1.02))
+    user = _kpi("net_revenue_retention", 0.9, period="monthly", form="monthly_rate")
+    assert market_context_sentence(compare([user], frame)).startswith("No benchmark in the file is comparable")
+
+
+# --------------------------------------------------------------------------- from the marts
+
+
+def _marts() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """14 months of an 'All' segment: 13 complete, the last (2026-09) incomplete."""
+    months = pd.date_range("2025-08-01", periods=14, freq="MS")
+    kpis_monthly = pd.DataFrame({
+        "month": months.date,
+        "segment": "All",
+        "accounts_start": 100,
+        "accounts_churned": [9] + [2] * 11 + [3, 50],  # the first and the incomplete last month fall outside the window
+        "mrr_start": 10_000.0,
+        "gross_mrr_churn_rate_numerator": 100.0,
+        "gross_mrr_churn_rate_denominator": 10_000.0,
+        "grr_numerator": 9_900.0,
+        "grr_denominator": 10_000.0,
+        "nrr_numerator": 10_050.0,
+        "nrr_denominator": 10_000.0,
+        "is_complete_month": [True] * 13 + [False],
+    })
+    retention_t12m = pd.DataFrame({
+        "month": [dt.date(2026, 8, 1), dt.date(2026, 9, 1)],
+        "segment": "All",
+        "grr_t12m_numerator": [9_000.0, 1.0], "grr_t12m_denominator": [10_000.0, 1.0],
+        "nrr_t12m_numerator": [10_300.0, 1.0], "nrr_t12m_denominator": [10_000.0, 1.0],
+        "logo_retention_t12m_numerator": [88.0, 1.0], "logo_retention_t12m_denominator": [100.0, 1.0],
+    })
+    return kpis_monthly, retention_t12m
+
+
+def test_user_kpis_come_from_the_latest_complete_month_with_pooled_monthly_churn():
+    kpis = {(k.kpi, k.form): k for k in user_kpis_from_marts(*_marts())}
+    churn = kpis[("logo_churn_rate", "monthly_rate")]
+    # window 2025-09 .. 2026-08: 10 months of 2 + 2026-07 = 2 + 2026-08 = 3 -> 2*11 + 3 = 25 churned of 12*100 = 1200
+    assert (churn.numerator, churn.denominator) == (25.0, 1200.0)
+    assert_allclose(churn.value, 25 / 1200, rtol=1e-12)
+    assert churn.as_of_month == dt.date(2026, 8, 1)
+    assert_allclose(kpis[("logo_retention", "t12m")].value, 0.88, rtol=1e-12)  # 88 / 100 at 2026-08
+    assert_allclose(kpis[("net_revenue_retention", "t12m")].value, 1.03, rtol=1e-12)  # 10300 / 10000
+    assert_allclose(kpis[("net_revenue_retention", "monthly_rate")].value, 1.005, rtol=1e-12)  # 12*10050 / 12*10000
+    assert kpis[("gross_revenue_retention", "t12m")].period == "annual"
+
+
+def test_user_kpis_leave_out_t12m_kpis_without_a_year_of_history():
+    kpis_monthly, retention_t12m = _marts()
+    kpis = user_kpis_from_marts(kpis_monthly, retention_t12m.iloc[1:])
+    assert {k.form for k in kpis} == {"monthly_rate"}
+
+
+def test_user_kpis_from_marts_refuse_an_unknown_segment():
+    with pytest.raises(AnalysisError, match="segments present: All"):
+        user_kpis_from_marts(*_marts(), segment="Enterprise")
+
+
+def test_user_kpis_from_marts_do_not_modify_the_marts():
+    kpis_monthly, retention_t12m = _marts()
+    before = kpis_monthly.copy()
+    user_kpis_from_marts(kpis_monthly, retention_t12m)
+    pd.testing.assert_frame_equal(kpis_monthly, before)
+
+
+def test_average_acv_is_twelve_times_mrr_per_account():
+    assert average_acv_from_marts(_marts()[0]) == pytest.approx(1_200.0)  # 12 * 10,000 / 100
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_the_benchmarks_command_declares_its_interface():
+    from cskpi_analysis.commands import benchmarks as command
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    args = parser.parse_args(["data/demo", "--segment", "SMB", "--format", "json", "--acv", "18000"])
+    assert (command.NAME, args.segment, args.format, args.acv) == ("benchmarks", "SMB", "json", 18000.0)
+    assert command.__doc__ and command.HELP
