@@ -121,7 +121,7 @@ def mrr_bridge_chart(bridge: pd.DataFrame, title: str) -> alt.Chart:
     data["high"] = data[["start", "end"]].max(axis=1)
     order = list(data["step"])
     base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)))
-    bars = base.mark_bar(size=46).encode(
+    bars = base.mark_bar(size=60).encode(
         y=alt.Y("low:Q", title="MRR", axis=alt.Axis(format="$,.0f")),
         y2="high:Q",
         color=alt.Color(
@@ -131,8 +131,8 @@ def mrr_bridge_chart(bridge: pd.DataFrame, title: str) -> alt.Chart:
         ),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Amount", format="$,.0f")],
     )
-    labels = base.mark_text(dy=-8).encode(y="high:Q", text=alt.Text("amount:Q", format="$,.0f"))
-    return alt.layer(bars, labels).properties(title=title)
+    labels = base.mark_text(dy=-8).encode(y="high:Q", text=alt.Text("amount:Q", format="$.3s"))
+    return alt.layer(bars, labels).properties(title=title, width=640)
 
 
 def cohort_heatmap(cells: pd.DataFrame, metric: str, title: str) -> alt.Chart:
@@ -222,10 +222,10 @@ def coverage_heatmap(coverage: pd.DataFrame, title: str = "Rows per table and mo
         .mark_rect()
         .encode(
             x=alt.X("month:T", title=None, timeUnit="yearmonth", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("table:N", title=None),
+            y=alt.Y("table:N", title=None, axis=alt.Axis(labelLimit=240)),
             color=alt.condition(
                 "datum.rows > 0",
-                alt.Color("rows:Q", title="Rows", scale=alt.Scale(scheme="greens", type="log")),
+                alt.Color("rows:Q", title="Rows", scale=alt.Scale(scheme="greens", type="symlog")),
                 alt.value("#dddddd"),
             ),
             tooltip=[
@@ -234,7 +234,7 @@ def coverage_heatmap(coverage: pd.DataFrame, title: str = "Rows per table and mo
                 alt.Tooltip("rows:Q", title="Rows", format=","),
             ],
         )
-        .properties(title=title, height=alt.Step(22))
+        .properties(title=title, height=alt.Step(22), width=640)
     )
 
 

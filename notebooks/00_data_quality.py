@@ -141,7 +141,7 @@ def _(mo):
 @app.cell
 def _(con, quality):
     silent = quality.accounts_without_usage(con)
-    silent
+    silent.round(4)
     return (silent,)
 
 

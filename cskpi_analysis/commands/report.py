@@ -1,0 +1,47 @@
+"""Export every notebook as an HTML report that opens offline.
+
+Validates the data folder, then runs each notebooks/NN_topic.py with
+'marimo export html --no-include-code ... -- --data DIR', checks the result
+(no failed cell, no chart that failed to display, no e-mail address or phone
+number anywhere in the page) and makes it load marimo's frontend from
+OUT/assets/ instead of a CDN. OUT/index.html lists the reports.
+
+OUT is replaced as a whole only when every notebook succeeded; on failure it is
+left as it was. Open the reports with 'cskpi serve OUT' (browsers refuse the
+reports' JavaScript modules from file://).
+
+Example:
+
+    cskpi report data/demo --out reports
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cskpi_analysis.commands._common import add_data_dir
+
+NAME = "report"
+HELP = "export every notebook as an offline HTML report into --out (with index.html)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_dir(parser)
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: %(default)s)")
+    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"),
+                        help="folder of marimo notebooks NN_topic.py (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds one notebook may take (default: %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cskpi_analysis.report import ReportError, build_reports, find_notebooks
+    from cskpi_analysis.validate import require_valid
+
+    require_valid(args.data_dir)
+    notebooks = find_notebooks(args.notebooks)
+    if not notebooks:
+        raise ReportError(f"no notebooks NN_topic.py in {args.notebooks}/")
+    reports = build_reports(args.data_dir, args.out, notebooks, timeout=args.timeout)
+    print(f"{len(reports)} report(s) in {args.out}/ (index.html); open them with: cskpi serve {args.out}")
+    return 0

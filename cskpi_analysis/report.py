@@ -1,0 +1,600 @@
+"""Offline HTML reports: every notebook exported by marimo, checked, and made to render without network.
+
+``cskpi report DIR --out reports/`` runs :func:`build_reports`, which for each
+``notebooks/NN_topic.py``
+
+1. runs ``marimo export html --no-include-code NN_topic.py -o ... -- --data DIR``
+   (the notebook reads the folder with :func:`cskpi_analysis.notebook.data_dir`);
+2. fails if a cell failed. ``marimo export html`` exits 1 when a cell raises, but
+   exits 0 when a chart fails *at display time* (altair's ``MaxRowsError``, a frame
+   that cannot be serialised): marimo logs the traceback and shows an empty output
+   or a degraded chart. Both the serialised cell errors (``"type": "error"`` in the
+   session snapshot embedded in the HTML) and the tracebacks marimo logs on stderr
+   fail the export (:func:`cell_errors`, :func:`display_errors`);
+3. fails if the HTML holds an e-mail address or a phone number, also inside
+   JSON-escaped, HTML-escaped, URL-encoded or base64 payloads (:func:`find_personal_data`);
+4. rewrites the frontend URLs (marimo loads its JavaScript and CSS from a CDN,
+   marimo issue #575) to the copy of the wheel's frontend in ``reports/assets/``
+   (:func:`make_offline`). Lazy chunks (vega, vega-lite, vega-embed, fonts) are
+   imported relative to the entry module, so they follow.
+
+The reports are written atomically: everything is built in a temporary folder
+next to ``--out`` and swapped in at the end; on failure nothing partial remains.
+Reports use ES modules, which browsers refuse from ``file://``: open them with
+``cskpi serve reports``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from cskpi_analysis.errors import CskpiError
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.py"
+ASSETS_DIR = "assets"
+MARKER_FILE = ".cskpi-reports"
+"""Marks a folder written by :func:`build_reports`, so that a rebuild may replace it."""
+
+CDN_PATTERN = re.compile(r"https://cdn\.jsdelivr\.net/npm/@marimo-team/frontend@[^/\"'\s]+/dist/")
+_FRONTEND_ROOT_FILES = ("favicon.ico", "apple-touch-icon.png", "manifest.json")
+_VEGA_MIMETYPE = re.compile(r"^application/vnd\.vega(?:lite)?\.v\d+\+json$")
+
+
+class ReportError(CskpiError):
+    """A notebook could not be exported as a clean, offline, privacy-safe report."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One exported notebook.
+
+    Attributes
+    ----------
+    notebook : the marimo source, ``notebooks/NN_topic.py``.
+    file_name : the report's file name inside the output folder, ``NN_topic.html``.
+    title : the notebook's first ``# `` heading (the file stem if it has none).
+    question : the sentence after the title: the question the notebook answers.
+    charts : number of Vega/Vega-Lite chart outputs in the report.
+    seconds : wall time of the export.
+    """
+
+    notebook: Path
+    file_name: str
+    title: str
+    question: str
+    charts: int
+    seconds: float
+
+
+# --- discovery and the frontend bundle ---
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """The marimo notebooks ``NN_topic.py`` in ``folder``, in file-name order."""
+    return sorted(p for p in Path(folder).glob(NOTEBOOK_GLOB) if p.is_file())
+
+
+def frontend_dir() -> Path:
+    """The frontend shipped inside the installed marimo wheel (``marimo/_static``)."""
+    import marimo
+
+    return Path(marimo.__file__).parent / "_static"
+
+
+def copy_frontend(dest: Path) -> Path:
+    """Copy marimo's frontend into ``dest/assets`` once, for every report to share.
+
+    All of ``_static/assets`` is copied (about 27 MB): following the static and
+    dynamic imports from the entry module reaches every one of its files, so any
+    smaller subset would be a guess that breaks a lazily loaded chunk.
+
+    Returns
+    -------
+    Path
+        The ``assets`` folder.
+    """
+    static = frontend_dir()
+    assets = Path(dest) / ASSETS_DIR
+    shutil.copytree(static / "assets", assets)
+    for name in _FRONTEND_ROOT_FILES:
+        if (static / name).exists():
+            shutil.copy2(static / name, assets / name)
+    return assets
+
+
+def make_offline(page: str, assets_url: str = ASSETS_DIR + "/") -> str:
+    """Point an exported page's frontend URLs at the local ``assets/`` copy.
+
+    ``https://cdn.jsdelivr.net/npm/@marimo-team/frontend@V/dist/assets/x.js``
+    becomes ``assets/x.js`` and ``.../dist/favicon.ico`` becomes
+    ``assets/favicon.ico``. Chunks that the entry module imports later are
+    resolved against its own URL, so they load from ``assets/`` too.
+    """
+    page = re.sub(CDN_PATTERN.pattern + "assets/", assets_url, page)
+    return CDN_PATTERN.sub(assets_url, page)
+
+
+def remote_references(page: str) -> list[str]:
+    """URLs the browser would fetch from the network to render ``page``.
+
+    Looks at ``src=``/``href=`` attributes and at any mention of the CDN host;
+    ``$schema`` URLs inside chart specs are identifiers, never fetched, and are
+    not reported.
+    """
+    found = re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", page)
+    found += re.findall(r"(?:https?:)?//cdn\.jsdelivr\.net[^\"'\s)]*", page)
+    return sorted(set(found))
+
+
+# --- what marimo serialised into the page ---
+
+
+def _embedded_json(page: str, key: str) -> Any:
+    marker = f'"{key}": '
+    start = page.find(marker)
+    if start < 0:
+        return None
+    value, _ = json.JSONDecoder().raw_decode(page, start + len(marker))
+    return value
+
+
+def session_snapshot(page: str) -> dict[str, Any]:
+    """The session snapshot (cells and their outputs) marimo embeds in an exported page.
+
+    Raises
+    ------
+    ReportError
+        The page holds no snapshot (not a marimo export).
+    """
+    session = _embedded_json(page, "session")
+    if not isinstance(session, dict) or "cells" not in session:
+        raise ReportError("the exported page holds no marimo session snapshot")
+    return session
+
+
+def _cell_labels(page: str) -> dict[str, str]:
+    notebook = _embedded_json(page, "notebook") or {}
+    labels = {}
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        name = cell.get("name") or "_"
+        labels[cell.get("id", "")] = f"cell {number}" + ("" if name == "_" else f" ({name})")
+    return labels
+
+
+def cell_errors(page: str) -> list[str]:
+    """One line per failed cell in an exported page: ``"cell 3 (load): message"``.
+
+    Errors are outputs of type ``error`` (marimo 0.25) or of mimetype
+    ``application/vnd.marimo+error`` (older snapshots).
+    """
+    labels = _cell_labels(page)
+    problems = []
+    for cell in session_snapshot(page)["cells"]:
+        label = labels.get(cell.get("id", ""), f"cell {cell.get('id')}")
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if output.get("type") == "error":
+                name = output.get("ename") or "error"
+                detail = output.get("evalue") or name
+                problems.append(f"{label}: {detail}" if name == "exception" else f"{label}: {name}: {detail}")
+            elif "application/vnd.marimo+error" in data:
+                problems.append(f"{label}: {_error_payload_text(data['application/vnd.marimo+error'])}")
+    return problems
+
+
+def _error_payload_text(payload: Any) -> str:
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return payload
+    items = payload if isinstance(payload, list) else [payload]
+    messages = [str(i.get("msg") or i.get("exception_string") or i.get("type") or i) for i in items if isinstance(i, dict)]
+    return "; ".join(messages) or str(payload)
+
+
+_TRACEBACK_END = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning)?): (.+)$")
+
+
+def display_errors(stderr: str) -> list[str]:
+    """Failures marimo only logs: tracebacks and charts that could not be displayed.
+
+    Returns the exception line of each traceback (``"altair.utils.data.MaxRowsError:
+    The number of rows ..."``) and each ``Failed to get mimebundle`` warning.
+    """
+    problems = []
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            for follow in lines[index + 1 :]:
+                match = _TRACEBACK_END.match(follow)
+                if match and not follow.startswith(" "):
+                    problems.append(f"{match.group(1)}: {match.group(2)}")
+                    break
+        elif "Failed to get mimebundle" in line:
+            problems.append("a chart failed to display: " + line.split("Failed to get mimebundle from chart:")[-1].strip())
+    return list(dict.fromkeys(problems))
+
+
+def chart_count(page: str) -> int:
+    """Number of Vega / Vega-Lite chart outputs in an exported page."""
+    count = 0
+    for cell in session_snapshot(page)["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if any(_VEGA_MIMETYPE.match(mime) for mime in data):
+                count += 1
+            elif "application/vnd.marimo+mimebundle" in data:
+                bundle = data["application/vnd.marimo+mimebundle"]
+                bundle = json.loads(bundle) if isinstance(bundle, str) else bundle
+                count += any(_VEGA_MIMETYPE.match(mime) for mime in bundle)
+    return count
+
+
+def _text_of(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def title_and_question(page: str, fallback: str) -> tuple[str, str]:
+    """The first ``# `` heading of the rendered notebook and the paragraph after it.
+
+    Parameters
+    ----------
+    page : an exported page.
+    fallback : title used when the notebook has no level-1 heading.
+    """
+    markdown = [
+        output["data"]["text/markdown"]
+        for cell in session_snapshot(page)["cells"]
+        for output in cell.get("outputs", [])
+        if "text/markdown" in (output.get("data") or {})
+    ]
+    for index, fragment in enumerate(markdown):
+        match = re.search(r"<h1[^>]*>(.*?)</h1>(.*)", fragment, flags=re.S)
+        if not match:
+            continue
+        title = _text_of(match.group(1))
+        rest = [match.group(2), *markdown[index + 1 : index + 2]]
+        for candidate in rest:
+            paragraph = re.search(r"<(p|span class=\"paragraph\")[^>]*>(.*?)</(?:p|span)>", candidate, flags=re.S)
+            if paragraph and _text_of(paragraph.group(2)):
+                return title, _text_of(paragraph.group(2))
+        return title, ""
+    return fallback, ""
+
+
+# --- privacy ---
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+    r"\.(?!(?:png|jpe?g|gif|svg|webp|ico|js|mjs|css|json|woff2?|ttf|wasm|map)\b)[A-Za-z]{2,24}\b"
+)
+_PHONE = re.compile(
+    r"(?<![\w+.:/-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}"
+    r"|\(\d{3}\) ?\d{3}-\d{4}|\d{3}-\d{3}-\d{4})(?![\w-])"
+)
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def _json_unescape(text: str) -> str:
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return re.sub(r"\\([\"\\/])", r"\1", text)
+
+
+def decoded_views(text: str, depth: int = 4) -> Iterator[str]:
+    """``text`` and what it decodes to: JSON escapes, HTML entities, URL encoding, base64.
+
+    Each decoding is applied repeatedly (payloads are often escaped several
+    times over); base64 runs that decode to UTF-8 text are decoded in turn.
+    """
+    seen: set[str] = set()
+    frontier = [text]
+    for _ in range(depth):
+        next_frontier = []
+        for view in frontier:
+            if view in seen:
+                continue
+            seen.add(view)
+            yield view
+            next_frontier.append(unquote(html.unescape(_json_unescape(view))))
+            for run in _BASE64_RUN.findall(view):
+                try:
+                    decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
+                except (binascii.Error, UnicodeDecodeError, ValueError):
+                    continue
+                next_frontier.append(decoded)
+        frontier = next_frontier
+
+
+def _mask(value: str) -> str:
+    if "@" in value:
+        local, domain = value.split("@", 1)
+        return f"{local[:1]}…@{domain}"
+    digits = re.sub(r"\D", "", value)
+    return f"…{digits[-2:]} ({len(digits)} digits)"
+
+
+def find_personal_data(text: str) -> list[str]:
+    """E-mail addresses and phone numbers in ``text`` or any payload it encodes, masked.
+
+    Returns
+    -------
+    list of str
+        Descriptions such as ``"e-mail address j…@example.com"``; empty when clean.
+    """
+    found: dict[str, None] = {}
+    for view in decoded_views(text):
+        for match in _EMAIL.findall(view):
+            found[f"e-mail address {_mask(match)}"] = None
+        for match in _PHONE.findall(view):
+            if 8 <= len(re.sub(r"\D", "", match)) <= 15:
+                found[f"phone number {_mask(match)}"] = None
+    return list(found)
+
+
+# --- export ---
+
+
+def export_html(notebook: Path, data_dir: Path, output: Path, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``."""
+    command = [
+        sys.executable, "-m", "marimo", "export", "html", "--no-include-code", "--force",
+        str(notebook), "-o", str(output), "--", "--data", str(data_dir),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped") from None
+
+
+def check_page(page: str) -> list[str]:
+    """Every reason an exported page may not be published (empty when it may)."""
+    problems = cell_errors(page)
+    problems += [f"the report would contain an {item}" for item in find_personal_data(page)]
+    return problems
+
+
+def _tail(text: str, lines: int = 8) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def export_report(notebook: Path, data_dir: Path, out_dir: Path, timeout: float = 1800) -> Report:
+    """Export one notebook into ``out_dir`` as a checked, offline page.
+
+    Raises
+    ------
+    ReportError
+        A cell failed, a chart failed to display, the page holds personal data,
+        or a network URL would remain; the message names the notebook.
+    """
+    started = time.monotonic()
+    target = out_dir / f"{notebook.stem}.html"
+    result = export_html(notebook, data_dir, target, timeout)
+    if not target.exists():
+        raise ReportError(f"{notebook.name}: marimo could not export the notebook:\n{_tail(result.stderr)}")
+    page = target.read_text(encoding="utf-8")
+    problems = cell_errors(page) + display_errors(result.stderr)
+    if not problems and result.returncode != 0:
+        problems = [f"marimo export failed:\n{_tail(result.stderr)}"]
+    problems += [f"the report would contain an {item}" for item in find_personal_data(page)]
+    if problems:
+        target.unlink()
+        raise ReportError(f"{notebook.name}: " + "; ".join(problems))
+    page = make_offline(page)
+    remote = remote_references(page)
+    if remote:
+        target.unlink()
+        raise ReportError(f"{notebook.name}: the report would load {remote[0]} from the network")
+    title, question = title_and_question(page, fallback=notebook.stem)
+    page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
+    target.write_text(page, encoding="utf-8")
+    return Report(notebook, target.name, title, question, chart_count(page), time.monotonic() - started)
+
+
+def index_page(reports: Sequence[Report], data_name: str) -> str:
+    """The ``index.html`` that lists the reports: title, question, link."""
+    items = "\n".join(
+        f'    <li><a href="{html.escape(r.file_name)}">{html.escape(r.title)}</a>'
+        + (f"<p>{html.escape(r.question)}</p>" if r.question else "")
+        + "</li>"
+        for r in reports
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <title>Customer Success KPI reports</title>
+  <style>
+    body {{ font-family: Helvetica, Arial, sans-serif; max-width: 48rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
+    li {{ margin: 0 0 1.2rem; }} a {{ font-size: 1.15rem; font-weight: 600; color: #0072B2; }}
+    p {{ margin: .25rem 0 0; color: #444; }}
+  </style>
+</head>
+<body>
+  <h1>Customer Success KPI reports</h1>
+  <p>Data: {html.escape(data_name)}</p>
+  <ol>
+{items}
+  </ol>
+</body>
+</html>
+"""
+
+
+def _swap_in(built: Path, out: Path) -> None:
+    if not out.exists():
+        built.rename(out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    retired.rmdir()
+    out.rename(retired)
+    built.rename(out)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER_FILE).exists())):
+        raise ReportError(
+            f"{out} exists and was not written by 'cskpi report'; choose another --out or remove it"
+        )
+
+
+def _write_progress(text: str) -> None:
+    print(text, end="", flush=True)
+
+
+def build_reports(
+    data_dir: Path,
+    out: Path,
+    notebooks: Sequence[Path],
+    progress: Callable[[str], None] = _write_progress,
+    timeout: float = 1800,
+) -> list[Report]:
+    """Export ``notebooks`` into ``out`` atomically, with ``out/index.html`` and ``out/assets``.
+
+    Parameters
+    ----------
+    data_dir : data folder handed to every notebook (``-- --data DIR``).
+    out : report folder; replaced as a whole on success, untouched on failure.
+    notebooks : marimo notebooks to export, in order.
+    progress : receives text as it happens: ``"[2/5] 01_kpi_overview ..."`` before a
+        notebook, ``" 14.2 s\\n"`` after it (the default prints it).
+    timeout : seconds one export may take.
+
+    Raises
+    ------
+    ReportError
+        No notebook was given, ``out`` is a foreign folder, or a notebook failed
+        (see :func:`export_report`).
+    """
+    if not notebooks:
+        raise ReportError("no notebooks to export (expected notebooks/NN_topic.py)")
+    out = Path(out)
+    _check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(data_dir).resolve()
+    building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    building.chmod(0o755)  # mkdtemp makes it private; reports are meant to be read
+    try:
+        copy_frontend(building)
+        reports = []
+        for number, notebook in enumerate(notebooks, start=1):
+            progress(f"[{number}/{len(notebooks)}] {Path(notebook).stem} ...")
+            try:
+                report = export_report(Path(notebook).resolve(), data_dir, building, timeout)
+            except ReportError:
+                progress(" failed\n")
+                raise
+            progress(f" {report.seconds:.1f} s\n")
+            reports.append(report)
+        (building / "index.html").write_text(index_page(reports, data_dir.name), encoding="utf-8")
+        (building / MARKER_FILE).write_text("written by cskpi report; replaced as a whole on each run\n")
+        _swap_in(building, out)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    return reports
+
+
+# --- serving ---
+
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+}
+
+
+def report_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
+    """An HTTP server for ``folder`` on 127.0.0.1 (``port=0`` picks a free port); not yet serving.
+
+    Call ``serve_forever()`` on it (in a thread for tests) and ``shutdown()`` /
+    ``server_close()`` to stop. Requests are not logged.
+    """
+    root = str(Path(folder).resolve())
+
+    class Handler(SimpleHTTPRequestHandler):
+        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=root, **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+# --- checking a page as a browser renders it ---
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+"""Headless Chromium with every host but 127.0.0.1 unresolvable: a page that needs the network renders blank."""
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium or Chrome executable on PATH, or ``None``."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def render_dom(url: str, browser: str, profile_dir: Path, budget_ms: int = 20000, timeout: float = 120) -> str:
+    """The DOM of ``url`` after headless Chromium ran its scripts for ``budget_ms`` of virtual time."""
+    command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", f"--virtual-time-budget={budget_ms}", "--dump-dom", url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return result.stdout
+
+
+def _without_scripts(dom: str) -> str:
+    dom = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S | re.I)
+    return re.sub(r"<head\b.*?</head>", "", dom, flags=re.S | re.I)
+
+
+def rendered_heading(dom: str, title: str) -> bool:
+    """Whether the rendered page shows ``title`` as an ``<h1>`` (the data in ``<script>`` does not count)."""
+    for match in re.finditer(r"<h1\b[^>]*>(.*?)</h1>", _without_scripts(dom), flags=re.S | re.I):
+        if _text_of(match.group(1)) == title:
+            return True
+    return False
+
+
+def rendered_charts(dom: str) -> int:
+    """Number of charts Vega drew: ``<canvas class="marks">`` or ``<svg class="marks">`` elements."""
+    return len(re.findall(r"<(?:canvas|svg)\b[^>]*\bclass=\"marks\"", _without_scripts(dom), flags=re.I))
