@@ -71,7 +71,7 @@ class AnalysisConfig:
     Attributes
     ----------
     as_of : the day the data was exported; nothing after it exists. ``None`` means
-        "the latest date found in the data" (resolved by :func:`cskpi_analysis.load.resolve_as_of`).
+        "the latest date found in the data" (resolved by :func:`cskpi_analysis.validate.resolve_as_of`).
     key_features : features whose adoption is tracked (usage_events.feature values).
     first_value_milestone : milestone name that marks first value.
     first_value_event : optional feature whose first use marks first value when no

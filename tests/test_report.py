@@ -188,3 +188,22 @@ def test_the_server_listens_on_loopback_and_serves_modules_with_a_javascript_typ
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_demo_reports_never_contain_the_demo_accounts_email_addresses(demo_reports) -> None:
+    """Issue 4: the exported HTML (and everything it embeds, decoded) holds no contact e-mail of the demo data."""
+    import csv
+
+    from cskpi_analysis.report import decoded_views
+    from tests.conftest import DEMO_DATA
+
+    with (DEMO_DATA / "accounts.csv").open(encoding="utf-8") as handle:
+        emails = {row["email"].lower() for row in csv.DictReader(handle) if row.get("email")}
+    assert len(emails) > 100  # the demo data has contact e-mails to leak
+    out, reports = demo_reports
+    for report in reports.values():
+        page = (out / report.file_name).read_text(encoding="utf-8")
+        for view in decoded_views(page):
+            lowered = view.lower()
+            leaked = [email for email in emails if email in lowered]
+            assert not leaked, f"{report.file_name} contains {len(leaked)} demo e-mail address(es)"
