@@ -1,0 +1,1340 @@
+"""Do our leading indicators lead? Indicators against later churn, contraction and expansion.
+
+Every function reads the frame of ``mart_indicator_outcomes`` (one row per account per
+complete month M while paying at M's snapshot: indicators over M, outcomes over the next
+3, 6 and 12 months, null when the horizon is not complete yet) and returns a tidy frame or
+a small result object; the ``*_sentence`` functions turn those numbers into one sentence.
+
+Methods (fight-churn's definitions, "Fighting Churn with Data", ch. 5-9):
+
+=======================  ==================================================================
+discrimination (AUC)     ``P(x_event > x_no_event) + 0.5 P(tie)`` over rows whose outcome
+                         is observable (the Mann-Whitney U statistic / n1 n0). ``auc_raw``
+                         > 0.5: higher values go with the outcome. ``auc`` is oriented,
+                         ``max(auc_raw, 1 - auc_raw)``, so 0.5 = no signal, 1 = perfect.
+risk deciles             rows ranked by the indicator in its risky direction; decile
+                         ``ceil(10 * average rank / n)``: tied values share a decile.
+lift (top decile)        outcome rate in the riskiest decile / overall outcome rate.
+cluster bootstrap        accounts (not rows) resampled with replacement; every row of a
+                         drawn account enters with the account's multiplicity. 95% CIs are
+                         percentile intervals.
+lead time                months before churn over which churners' mean stays separated
+                         (non-overlapping 95% CIs) from non-churners of the same tenure.
+calibration              observed churn by score band, Wilson 95% CIs; monotonic when the
+                         observed rate never rises as the score rises.
+refit backtest           logistic model on our own indicators, trained on earlier months,
+                         scored on the last months (time-ordered: no outcome of the training
+                         rows overlaps the test period).
+=======================  ==================================================================
+
+Examples
+--------
+>>> from cskpi_analysis.kpis import connect
+>>> from cskpi_analysis.indicators import indicator_frame, indicator_outcome_matrix
+>>> con, config = connect("data/demo")                       # doctest: +SKIP
+>>> matrix = indicator_outcome_matrix(indicator_frame(con))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cskpi_analysis.errors import AnalysisError
+
+__all__ = [
+    "HORIZONS",
+    "INDICATORS",
+    "OUTCOMES",
+    "SEED",
+    "BandMonotonicity",
+    "EffortConfounding",
+    "Indicator",
+    "at_risk_worklist",
+    "band_monotonicity",
+    "calibration_sentence",
+    "concordance",
+    "coverage_sentence",
+    "effort_by_health_band",
+    "effort_confounding",
+    "effort_sentence",
+    "event_aligned_curves",
+    "fit_refit_model",
+    "health_score_bands",
+    "indicator",
+    "indicator_frame",
+    "indicator_outcome_matrix",
+    "lead_time_months",
+    "lead_time_sentence",
+    "lead_time_table",
+    "moves_from_months",
+    "matrix_sentence",
+    "portfolio_coverage",
+    "refit_comparison",
+    "reliability_curve",
+    "risk_deciles",
+    "top_decile_lift",
+    "wilson_interval",
+    "worklist_sentence",
+]
+
+#: The one seed of the bootstraps.
+SEED = 20260930
+#: Outcome horizons of the mart, in months.
+HORIZONS: tuple[int, ...] = (3, 6, 12)
+#: Outcomes of the mart; churn and contraction are adverse, expansion is good.
+OUTCOMES: tuple[str, ...] = ("churn", "contraction", "expansion")
+_ADVERSE = {"churn": True, "contraction": True, "expansion": False}
+
+Kind = Literal["leading", "effort"]
+Direction = Literal["healthier", "riskier"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of ``mart_indicator_outcomes``.
+
+    Attributes
+    ----------
+    id : column of the mart.
+    label : name in business language.
+    kind : ``"leading"`` (the customer's behaviour or sentiment) or ``"effort"`` (what CS did).
+    higher_is : what a higher value is expected to mean: ``"healthier"`` or ``"riskier"``.
+    unit : unit of the value.
+    window : the period the value is measured over.
+    claim : the seed claim the indicator tests.
+    """
+
+    id: str
+    label: str
+    kind: Kind
+    higher_is: Direction
+    unit: str
+    window: str
+    claim: str
+
+
+_SEED_001 = "seed 001: leading indicators (health, adoption, time-to-value) are where CS can still act"
+_SEED_003_TTFV = "seed 003: time to first value predicts churn better than most health scores"
+_SEED_003_HEALTH = "seed 003: an uncalibrated health score is an opinion dressed up as a number"
+_SEED_003_NPS = "seed 003: NPS and CSAT are diagnostic inputs, not core KPIs"
+_SEED_003_EFFORT = "seed 003: activity metrics (check-ins, QBRs) measure effort, not outcomes"
+
+#: The registry of indicators, in reporting order.
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "health_score",
+        "Vendor health score",
+        "leading",
+        "healthier",
+        "points (0-100)",
+        "latest score in the month",
+        _SEED_003_HEALTH,
+    ),
+    Indicator(
+        "key_feature_adoption",
+        "Key-feature adoption",
+        "leading",
+        "healthier",
+        "share of key features",
+        "month",
+        "seed 001: adoption of key features, not raw logins",
+    ),
+    Indicator("active_days", "Active days", "leading", "healthier", "days", "month", _SEED_001),
+    Indicator("active_users", "Active users", "leading", "healthier", "users", "month", _SEED_001),
+    Indicator(
+        "feature_breadth",
+        "Feature breadth",
+        "leading",
+        "healthier",
+        "distinct features",
+        "month",
+        "seed 001: an account using only the surface of the product stays fragile",
+    ),
+    Indicator(
+        "active_days_change_3m",
+        "Usage trend (active days vs 3 months before)",
+        "leading",
+        "healthier",
+        "days",
+        "month vs month - 3",
+        _SEED_001,
+    ),
+    Indicator(
+        "days_to_first_value",
+        "Days to first value",
+        "leading",
+        "riskier",
+        "days",
+        "since signup (so far, if not reached)",
+        _SEED_003_TTFV,
+    ),
+    Indicator("latest_nps", "Latest NPS response", "leading", "healthier", "score (0-10)", "365 days", _SEED_003_NPS),
+    Indicator("mean_csat_90d", "Mean CSAT", "leading", "healthier", "rating (1-5)", "90 days", _SEED_003_NPS),
+    Indicator(
+        "tickets_90d",
+        "Support tickets",
+        "leading",
+        "riskier",
+        "tickets",
+        "90 days",
+        "support volume is a common health-score input",
+    ),
+    Indicator(
+        "median_first_response_hours",
+        "Median first response time",
+        "leading",
+        "riskier",
+        "hours",
+        "90 days",
+        "support responsiveness is a common health-score input",
+    ),
+    Indicator("check_ins", "CS check-ins", "effort", "healthier", "check-ins", "month", _SEED_003_EFFORT),
+    Indicator("qbrs", "QBRs", "effort", "healthier", "QBRs", "month", _SEED_003_EFFORT),
+)
+_BY_ID = {item.id: item for item in INDICATORS}
+
+#: Fixed health-score bands: (label, lower bound inclusive, upper bound exclusive; the last includes 100).
+HEALTH_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("0-20", 0.0, 20.0),
+    ("20-40", 20.0, 40.0),
+    ("40-60", 40.0, 60.0),
+    ("60-80", 60.0, 80.0),
+    ("80-100", 80.0, 100.0),
+)
+
+#: Components of the refit model (the vendor score is deliberately not one of them).
+REFIT_FEATURES: tuple[str, ...] = (
+    "key_feature_adoption",
+    "active_days",
+    "active_days_change_3m",
+    "feature_breadth",
+    "tickets_90d",
+    "mean_csat_90d",
+    "latest_nps",
+    "days_to_first_value",
+)
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The registry entry of ``indicator_id``; :class:`AnalysisError` if unknown."""
+    try:
+        return _BY_ID[indicator_id]
+    except KeyError:
+        raise AnalysisError(f"unknown indicator {indicator_id!r}; expected one of {', '.join(_BY_ID)}") from None
+
+
+def indicator_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``mart_indicator_outcomes`` as a frame, ordered by account and month.
+
+    Integer outcome columns come back as floats with ``NaN`` for a censored (unobservable)
+    outcome, so that ``NaN`` never reads as "no event".
+    """
+    frame = con.execute("select * from mart_indicator_outcomes order by account_id, month").df()
+    for outcome in OUTCOMES:
+        for horizon in HORIZONS:
+            column = outcome_column(outcome, horizon)
+            frame[column] = frame[column].astype("float64")
+    for column in ("months_to_churn", *(item.id for item in INDICATORS), "health_score_previous_month", "mrr"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def outcome_column(outcome: str, horizon: int) -> str:
+    """Column of ``outcome`` within ``horizon`` months, e.g. ``churn_6m``."""
+    if outcome not in OUTCOMES:
+        raise AnalysisError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    if horizon not in HORIZONS:
+        raise AnalysisError(f"horizon must be one of {', '.join(map(str, HORIZONS))} months, got {horizon}")
+    return f"{outcome}_{horizon}m"
+
+
+def _observed(frame: pd.DataFrame, columns: Sequence[str], outcome_col: str) -> pd.DataFrame:
+    """Rows whose outcome is observable and whose ``columns`` are all known."""
+    return frame.dropna(subset=[*columns, outcome_col])
+
+
+# --- discrimination, deciles, lift ---
+
+
+def concordance(values: np.ndarray | pd.Series, events: np.ndarray | pd.Series) -> float:
+    """Raw AUC: the probability that a row with the event has a higher value than one without.
+
+    ``AUC = (R1 - n1 (n1 + 1) / 2) / (n1 n0)`` with ``R1`` the sum of the (average) ranks
+    of the event rows: the Mann-Whitney U statistic over ``n1 n0``, ties counting one half.
+    0.5 = no discrimination; below 0.5, *lower* values go with the event.
+
+    Returns ``nan`` when either class is empty.
+
+    Examples
+    --------
+    >>> concordance([1, 2, 3, 4], [0, 0, 1, 1])
+    1.0
+    >>> concordance([1, 2, 3, 4], [1, 1, 0, 0])
+    0.0
+    """
+    x = np.asarray(values, dtype=float)
+    y = np.asarray(events, dtype=float) > 0
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = stats.rankdata(x, method="average")
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def risk_deciles(risk: np.ndarray | pd.Series) -> np.ndarray:
+    """Decile 1 (safest) to 10 (riskiest) of a risk-oriented value (higher = riskier).
+
+    ``decile = ceil(10 * average_rank / n)``: rows with equal values share their average
+    rank, hence a decile, so a heavily tied indicator can leave the top decile empty
+    rather than split identical accounts at random.
+
+    Examples
+    --------
+    >>> risk_deciles(np.arange(1, 21)).tolist()
+    [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10]
+    """
+    r = np.asarray(risk, dtype=float)
+    if len(r) == 0:
+        return np.array([], dtype=int)
+    ranks = stats.rankdata(r, method="average")
+    return np.clip(np.ceil(10 * ranks / len(r) - 1e-9), 1, 10).astype(int)
+
+
+def top_decile_lift(risk: np.ndarray | pd.Series, events: np.ndarray | pd.Series) -> float:
+    """Outcome rate in the riskiest decile (see :func:`risk_deciles`) / overall outcome rate.
+
+    1 = the decile is no riskier than average; ``nan`` when there is no event or the top
+    decile is empty.
+
+    Examples
+    --------
+    >>> top_decile_lift(np.arange(10), [0] * 9 + [1])   # the only event is in the top decile
+    10.0
+    """
+    y = np.asarray(events, dtype=float)
+    top = risk_deciles(risk) == 10
+    overall = y.mean() if len(y) else float("nan")
+    if not top.any() or not overall > 0:
+        return float("nan")
+    return float(y[top].mean() / overall)
+
+
+def _weighted_auc_and_lift(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, risky_high: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw AUC and top-decile lift for each row of ``weights`` (replicates x rows).
+
+    A row of weight k counts as k copies of the row: the cluster bootstrap in closed form.
+    """
+    order = np.argsort(x, kind="mergesort")
+    xs, ys = x[order], y[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    w = weights[:, order]
+    g1 = np.add.reduceat(w * ys, starts, axis=1)
+    gw = np.add.reduceat(w, starts, axis=1)
+    g0 = gw - g1
+    n1, n0 = g1.sum(axis=1), g0.sum(axis=1)
+    below0 = np.cumsum(g0, axis=1) - g0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (g1 * (below0 + 0.5 * g0)).sum(axis=1) / (n1 * n0)
+        if not risky_high:  # ascending risk = descending value
+            g1, gw = g1[:, ::-1], gw[:, ::-1]
+        total = gw.sum(axis=1, keepdims=True)
+        average_rank = np.cumsum(gw, axis=1) - gw + (gw + 1) / 2
+        top = (np.ceil(10 * average_rank / total - 1e-9) >= 10) & (gw > 0)
+        top_rate = (g1 * top).sum(axis=1) / (gw * top).sum(axis=1)
+        lift = top_rate / (n1 / total[:, 0])
+    return auc, lift
+
+
+def _bootstrap_counts(accounts: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Account codes of the rows, and a (n_boot x n_accounts) matrix of draw multiplicities."""
+    codes, uniques = pd.factorize(accounts)
+    rng = np.random.default_rng(seed)
+    n = len(uniques)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) if n and n_boot else np.zeros((n_boot, n))
+    return codes, counts.astype(np.float64)
+
+
+def _percentile_ci(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return float("nan"), float("nan")
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
+
+
+def indicator_outcome_matrix(
+    frame: pd.DataFrame,
+    horizons: Sequence[int] = HORIZONS,
+    outcomes: Sequence[str] = OUTCOMES,
+    *,
+    indicators: Sequence[Indicator] = INDICATORS,
+    n_boot: int = 200,
+    seed: int = SEED,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """How well each indicator anticipates each outcome at each horizon, strongest first.
+
+    For each indicator x outcome x horizon, over the rows whose horizon is observable and
+    whose indicator is known:
+
+    * ``auc_raw`` (:func:`concordance`): above 0.5, higher values go with the outcome;
+      ``auc`` = ``max(auc_raw, 1 - auc_raw)`` (0.5 = none), with ``auc_low``/``auc_high``.
+    * ``higher_means``: ``"more"`` or ``"less"`` outcome as the value rises (observed);
+      ``expected_higher_means`` from the registry (a healthier indicator is expected to
+      mean less churn and contraction, more expansion); ``matches_expected``.
+    * ``lift`` (:func:`top_decile_lift`) in the decile the observed direction calls riskiest
+      (for expansion: most likely to expand), ``lift_low``/``lift_high``, ``top_decile_rate``.
+    * ``n_rows``, ``n_accounts``, ``n_events``, ``event_rate``.
+
+    Confidence intervals come from a cluster bootstrap: ``n_boot`` resamples of accounts
+    (one draw shared by every cell), so the months of one account move together.
+
+    Parameters
+    ----------
+    frame : :func:`indicator_frame`.
+    horizons, outcomes : subsets of :data:`HORIZONS` and :data:`OUTCOMES`.
+    indicators : registry entries to evaluate (default: all).
+    n_boot : bootstrap resamples (0 = no intervals).
+    seed : seed of the bootstrap.
+    confidence : level of the percentile intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell with fewer than two classes dropped; sorted by ``auc`` descending.
+    """
+    codes_all, counts = _bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
+    records = []
+    for outcome in outcomes:
+        for horizon in horizons:
+            column = outcome_column(outcome, horizon)
+            for item in indicators:
+                mask = frame[item.id].notna().to_numpy() & frame[column].notna().to_numpy()
+                x = frame[item.id].to_numpy(dtype=float)[mask]
+                y = frame[column].to_numpy(dtype=float)[mask]
+                n_events = int(y.sum())
+                if n_events == 0 or n_events == len(y):
+                    continue
+                auc_raw = concordance(x, y)
+                risky_high = auc_raw >= 0.5
+                lift = top_decile_lift(x if risky_high else -x, y)
+                top = risk_deciles(x if risky_high else -x) == 10
+                auc_low = auc_high = lift_low = lift_high = float("nan")
+                if n_boot:
+                    weights = counts[:, codes_all[mask]]
+                    boot_auc, boot_lift = [], []
+                    for start in range(0, n_boot, 50):  # chunks keep memory small
+                        a, b = _weighted_auc_and_lift(x, y, weights[start : start + 50], risky_high)
+                        boot_auc.append(a)
+                        boot_lift.append(b)
+                    oriented = np.concatenate(boot_auc)
+                    oriented = oriented if risky_high else 1 - oriented
+                    auc_low, auc_high = _percentile_ci(oriented, confidence)
+                    lift_low, lift_high = _percentile_ci(np.concatenate(boot_lift), confidence)
+                expected_more = (item.higher_is == "riskier") == _ADVERSE[outcome]
+                records.append(
+                    {
+                        "indicator": item.id,
+                        "label": item.label,
+                        "kind": item.kind,
+                        "outcome": outcome,
+                        "horizon": horizon,
+                        "auc": max(auc_raw, 1 - auc_raw),
+                        "auc_low": auc_low,
+                        "auc_high": auc_high,
+                        "auc_raw": auc_raw,
+                        "higher_means": "more" if risky_high else "less",
+                        "expected_higher_means": "more" if expected_more else "less",
+                        "matches_expected": bool(risky_high == expected_more),
+                        "lift": lift,
+                        "lift_low": lift_low,
+                        "lift_high": lift_high,
+                        "top_decile_rate": float(y[top].mean()) if top.any() else float("nan"),
+                        "event_rate": float(y.mean()),
+                        "n_rows": int(len(y)),
+                        "n_accounts": int(pd.unique(codes_all[mask]).size),
+                        "n_events": n_events,
+                    }
+                )
+    matrix = pd.DataFrame(records)
+    if matrix.empty:
+        return matrix
+    return matrix.sort_values(["auc", "indicator"], ascending=[False, True], ignore_index=True)
+
+
+def _risky_end(item: Indicator, higher_means_more: bool, outcome: str) -> str:
+    """Which end of the indicator is riskiest, in words (e.g. 'bottom')."""
+    del item
+    wanted_high = higher_means_more if _ADVERSE[outcome] else not higher_means_more
+    return "top" if wanted_high else "bottom"
+
+
+def matrix_sentence(matrix: pd.DataFrame, outcome: str = "churn", horizon: int = 6) -> str:
+    """The strongest leading indicator, and where the effort indicators rank.
+
+    E.g. "Active days is the strongest signal: accounts in the bottom decile churn 3.1x
+    more often within 6 months (AUC 0.68, 95% CI 0.64-0.71). CS check-ins rank 12th of 13
+    and point the wrong way: CSMs visit accounts that are already at risk."
+    """
+    cell = matrix[(matrix["outcome"] == outcome) & (matrix["horizon"] == horizon)].sort_values("auc", ascending=False)
+    if cell.empty:
+        return f"No indicator can be assessed against {outcome} within {horizon} months: no observable outcome yet."
+    leading = cell[cell["kind"] == "leading"]
+    best = (leading if not leading.empty else cell).iloc[0]
+    verb = {"churn": "churn", "contraction": "contract", "expansion": "expand"}[outcome]
+    end = _risky_end(indicator(best["indicator"]), best["higher_means"] == "more", outcome)
+    ci = f", 95% CI {best['auc_low']:.2f}-{best['auc_high']:.2f}" if np.isfinite(best["auc_low"]) else ""
+    lift = (
+        f"accounts in the {end} decile {verb} {best['lift']:.1f}x as often as average within {horizon} months"
+        if np.isfinite(best["lift"])
+        else f"it separates accounts that {verb} within {horizon} months"
+    )
+    text = f"{best['label']} is the strongest signal: {lift} (AUC {best['auc']:.2f}{ci})."
+    ranks = {row.indicator: position for position, row in enumerate(cell.itertuples(), start=1)}
+    for row in cell[cell["kind"] == "effort"].itertuples():
+        rank = f"{_ordinal(ranks[row.indicator])} of {len(cell)}"
+        if not row.matches_expected and _ADVERSE[outcome]:
+            text += (
+                f" {row.label} rank {rank} and point the wrong way (more of them, more {outcome}): "
+                "CSMs visit accounts that are already at risk."
+            )
+        else:
+            text += f" {row.label} rank {rank}."
+    return text
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --- lead time ---
+
+CHURNED, STAYED = "Accounts that churned", "Matched accounts that stayed"
+
+
+def event_aligned_curves(
+    frame: pd.DataFrame, indicator_id: str, months_before: int = 12, *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Mean of an indicator by months before churn, churners vs matched accounts that stayed.
+
+    Churners: rows with ``months_to_churn = k`` (``1 <= k <= months_before``): the indicator
+    over the month ``k`` months before the churn month (k = 1 is the last paid month).
+    Baseline: rows with no churn in the next 12 months (observable), matched on segment and
+    tenure months: at each ``k`` the baseline mean is ``sum_s p_s mean_s`` over strata
+    ``s = (segment, tenure)``, ``p_s`` the churners' share in ``s``; its variance is
+    ``sum_s p_s^2 var_s / n_s``. Churner rows of a stratum without baseline rows are dropped.
+    Intervals are normal: ``mean +- z se``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, ``months_before``, ``group`` ("Accounts that churned", "Matched
+        accounts that stayed"), ``mean``, ``low``, ``high``, ``n``.
+    """
+    indicator(indicator_id)
+    if months_before < 1 or months_before > 12:
+        raise AnalysisError(f"months_before must be between 1 and 12, got {months_before}")
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    strata = ["segment", "tenure_months"]
+    known = frame.dropna(subset=[indicator_id])
+    churners = known[known["months_to_churn"].between(1, months_before)]
+    baseline = known[known["churn_12m"] == 0]
+    by_stratum = baseline.groupby(strata)[indicator_id].agg(["mean", "var", "count"])
+    records = []
+    for k in range(1, months_before + 1):
+        rows = churners[churners["months_to_churn"] == k]
+        keys = pd.MultiIndex.from_frame(rows[strata])
+        rows = rows[keys.isin(by_stratum.index)]
+        n = len(rows)
+        if n == 0:
+            continue
+        values = rows[indicator_id].to_numpy(dtype=float)
+        mean = float(values.mean())
+        se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+        records.append(
+            {"months_before": k, "group": CHURNED, "mean": mean, "low": mean - z * se, "high": mean + z * se, "n": n}
+        )
+        share = rows.groupby(strata).size() / n
+        cells = by_stratum.loc[share.index]
+        base_mean = float((share * cells["mean"]).sum())
+        base_se = math.sqrt(float((share**2 * cells["var"].fillna(0) / cells["count"]).sum()))
+        records.append(
+            {
+                "months_before": k,
+                "group": STAYED,
+                "mean": base_mean,
+                "low": base_mean - z * base_se,
+                "high": base_mean + z * base_se,
+                "n": int(cells["count"].sum()),
+            }
+        )
+    out = pd.DataFrame(records, columns=["months_before", "group", "mean", "low", "high", "n"])
+    out.insert(0, "indicator", indicator_id)
+    return out
+
+
+def lead_time_months(curves: pd.DataFrame) -> int:
+    """Months before churn over which churners stay apart from the matched baseline.
+
+    The largest ``k`` such that, at every month ``1..k`` before churn, the churners' and the
+    baseline's intervals do not overlap; 0 when they overlap already one month before churn.
+
+    Examples
+    --------
+    >>> curves = pd.DataFrame({
+    ...     "months_before": [1, 1, 2, 2, 3, 3],
+    ...     "group": [CHURNED, STAYED] * 3,
+    ...     "low": [1, 5, 2, 5, 4, 5], "high": [2, 6, 3, 6, 6, 6]})
+    >>> lead_time_months(curves)
+    2
+    """
+    if curves.empty:
+        return 0
+    wide = curves.pivot(index="months_before", columns="group", values=["low", "high"]).sort_index()
+    lead = 0
+    for k in wide.index:
+        if k != lead + 1:
+            break
+        apart = (wide.loc[k, ("high", CHURNED)] < wide.loc[k, ("low", STAYED)]) or (
+            wide.loc[k, ("low", CHURNED)] > wide.loc[k, ("high", STAYED)]
+        )
+        if not apart:
+            break
+        lead = int(k)
+    return lead
+
+
+def moves_from_months(curves: pd.DataFrame) -> int:
+    """Months before churn from which churners move away from their own earlier level.
+
+    The largest ``k`` such that at every month ``1..k`` the churners' interval does not
+    overlap their interval at the earliest month of the curves (their own baseline): a
+    standing difference from non-churners is not a move; a decline before churn is.
+    0 when the churners in the last month before churn are where they were a year before.
+    """
+    churned = curves[curves["group"] == CHURNED].set_index("months_before").sort_index()
+    if len(churned) < 2:
+        return 0
+    reference = churned.iloc[-1]
+    moved = 0
+    for k, row in churned.iloc[:-1].iterrows():
+        if k != moved + 1 or not (row["high"] < reference["low"] or row["low"] > reference["high"]):
+            break
+        moved = int(k)
+    return moved
+
+
+def lead_time_table(
+    frame: pd.DataFrame, indicators: Sequence[Indicator] = INDICATORS, months_before: int = 12
+) -> pd.DataFrame:
+    """Lead time of every indicator, longest first.
+
+    Columns: ``indicator``, ``label``, ``kind``, ``lead_time_months`` (:func:`lead_time_months`),
+    ``moves_from_months`` (:func:`moves_from_months`),
+    ``churner_mean_1m`` and ``baseline_mean_1m`` (one month before churn), ``relative_gap_1m``
+    (churners / baseline - 1).
+    """
+    records = []
+    for item in indicators:
+        curves = event_aligned_curves(frame, item.id, months_before)
+        last = curves[curves["months_before"] == 1].set_index("group")["mean"]
+        churned = float(last.get(CHURNED, float("nan")))
+        stayed = float(last.get(STAYED, float("nan")))
+        records.append(
+            {
+                "indicator": item.id,
+                "label": item.label,
+                "kind": item.kind,
+                "lead_time_months": lead_time_months(curves),
+                "moves_from_months": moves_from_months(curves),
+                "churner_mean_1m": churned,
+                "baseline_mean_1m": stayed,
+                "relative_gap_1m": churned / stayed - 1 if stayed else float("nan"),
+            }
+        )
+    return pd.DataFrame(records).sort_values(
+        ["lead_time_months", "indicator"], ascending=[False, True], ignore_index=True
+    )
+
+
+def lead_time_sentence(table: pd.DataFrame) -> str:
+    """E.g. "Days to first value sets churners apart earliest: 5 months before churn (...). Active days
+    is the first to move: churners' usage falls away from its own level 2 months before churn."
+    """
+    leading = table[(table["kind"] == "leading") & (table["lead_time_months"] > 0)]
+    if leading.empty:
+        return "No leading indicator separates churners from matched accounts before churn."
+    best = leading.iloc[0]
+    months = int(best["lead_time_months"])
+    text = (
+        f"{best['label']} sets churners apart earliest: {months} month{'s' if months != 1 else ''} before churn "
+        f"({best['churner_mean_1m']:.1f} vs {best['baseline_mean_1m']:.1f} for matched accounts that stayed, "
+        "in the last month)."
+    )
+    others = ", ".join(f"{row.label.lower()} {row.lead_time_months}" for row in leading.iloc[1:4].itertuples())
+    if others:
+        text += f" Then (months of warning): {others}."
+    moving = table[(table["kind"] == "leading") & (table["moves_from_months"] > 0)]
+    if not moving.empty:
+        mover = moving.sort_values(["moves_from_months", "lead_time_months"], ascending=False).iloc[0]
+        text += (
+            f" {mover['label']} is the first to move: churners fall away from their own earlier level "
+            f"{int(mover['moves_from_months'])} months before churn."
+        )
+    return text
+
+
+# --- health-score calibration ---
+
+
+def wilson_interval(events: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``events / n``; ``(nan, nan)`` when ``n = 0``."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    low, high = proportion_confint(events, n, alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
+
+
+def health_score_bands(
+    frame: pd.DataFrame, horizon: int = 3, bands: Literal["fixed", "deciles"] = "fixed", outcome: str = "churn"
+) -> pd.DataFrame:
+    """Observed outcome rate by vendor health-score band, lowest score first.
+
+    ``bands="fixed"`` uses :data:`HEALTH_BANDS` (0-20 ... 80-100); ``"deciles"`` uses the
+    score's deciles over the observable rows (tied scores share a decile).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``band``, ``band_order`` (1 = lowest score), ``score_low``, ``score_high`` (observed
+        range), ``n_rows``, ``n_events``, ``rate``, ``low``, ``high`` (Wilson 95%).
+        Empty bands are dropped.
+    """
+    column = outcome_column(outcome, horizon)
+    rows = _observed(frame, ["health_score"], column)
+    score = rows["health_score"].to_numpy(dtype=float)
+    if bands == "fixed":
+        edges = [b[1] for b in HEALTH_BANDS][1:]
+        order = np.searchsorted(edges, score, side="right") + 1
+        labels = {i + 1: b[0] for i, b in enumerate(HEALTH_BANDS)}
+    elif bands == "deciles":
+        order = risk_deciles(score)
+        labels = {i: f"decile {i}" for i in range(1, 11)}
+    else:
+        raise AnalysisError(f"bands must be 'fixed' or 'deciles', got {bands!r}")
+    grouped = (
+        pd.DataFrame({"band_order": order, "score": score, "event": rows[column].to_numpy(dtype=float)})
+        .groupby("band_order")
+        .agg(
+            score_low=("score", "min"), score_high=("score", "max"), n_rows=("event", "size"), n_events=("event", "sum")
+        )
+        .reset_index()
+    )
+    grouped["band"] = grouped["band_order"].map(labels)
+    grouped["rate"] = grouped["n_events"] / grouped["n_rows"]
+    intervals = [wilson_interval(e, n) for e, n in zip(grouped["n_events"], grouped["n_rows"], strict=True)]
+    grouped["low"] = [i[0] for i in intervals]
+    grouped["high"] = [i[1] for i in intervals]
+    grouped["n_events"] = grouped["n_events"].astype(int)
+    return grouped[["band", "band_order", "score_low", "score_high", "n_rows", "n_events", "rate", "low", "high"]]
+
+
+@dataclass(frozen=True)
+class BandMonotonicity:
+    """How well a score's bands order the observed risk.
+
+    Attributes
+    ----------
+    spearman : rank correlation of band order and observed rate (-1 = risk falls
+        perfectly as the score rises).
+    inversions : adjacent bands where the observed rate rises with the score.
+    separated_pairs : adjacent bands whose Wilson intervals do not overlap.
+    pairs : adjacent band pairs.
+    ratio_lowest_to_highest : observed rate in the lowest band / in the highest band.
+    """
+
+    spearman: float
+    inversions: int
+    separated_pairs: int
+    pairs: int
+    ratio_lowest_to_highest: float
+
+    @property
+    def is_monotonic(self) -> bool:
+        return self.inversions == 0
+
+
+def band_monotonicity(bands: pd.DataFrame) -> BandMonotonicity:
+    """Monotonicity and separation of :func:`health_score_bands` (risk should fall as the score rises)."""
+    ordered = bands.sort_values("band_order")
+    rate = ordered["rate"].to_numpy(dtype=float)
+    low, high = ordered["low"].to_numpy(dtype=float), ordered["high"].to_numpy(dtype=float)
+    spearman = float(stats.spearmanr(ordered["band_order"], rate).statistic) if len(rate) > 2 else float("nan")
+    inversions = int((np.diff(rate) > 0).sum())
+    separated = int(((high[1:] < low[:-1]) | (low[1:] > high[:-1])).sum())
+    ratio = float(rate[0] / rate[-1]) if len(rate) and rate[-1] > 0 else float("inf")
+    return BandMonotonicity(spearman, inversions, separated, max(len(rate) - 1, 0), ratio)
+
+
+def _time_split(frame: pd.DataFrame, column: str, horizon: int, test_months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training rows whose outcome window ends before the test months start, and test rows."""
+    rows = frame.dropna(subset=[column])
+    if rows.empty:
+        raise AnalysisError(f"no account-month has an observable {column} yet")
+    last = int(rows["month_index"].max())
+    test_start = last - test_months + 1
+    test = rows[rows["month_index"] >= test_start]
+    train = rows[rows["month_index"] + horizon < test_start]
+    if train[column].sum() < 10 or test[column].sum() < 5:
+        raise AnalysisError(
+            f"too few events to backtest {column}: {int(train[column].sum())} in training, "
+            f"{int(test[column].sum())} in the last {test_months} months"
+        )
+    return train, test
+
+
+def _logistic(x_train: np.ndarray, y_train: np.ndarray):  # noqa: ANN202 - statsmodels results object
+    import statsmodels.api as sm
+
+    design = sm.add_constant(x_train, has_constant="add")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return sm.Logit(y_train, design).fit(disp=0, maxiter=200)
+        except Exception:  # perfect separation or singular matrix: a lightly penalised fit
+            return sm.Logit(y_train, design).fit_regularized(disp=0, alpha=1.0)
+
+
+@dataclass(frozen=True)
+class RefitModel:
+    """A logistic churn model on our own indicators (see :func:`fit_refit_model`)."""
+
+    features: tuple[str, ...]
+    fill: dict[str, float]
+    center: dict[str, float]
+    scale: dict[str, float]
+    params: np.ndarray
+    horizon: int
+
+    def design(self, frame: pd.DataFrame) -> np.ndarray:
+        """Standardised features, missing values filled with the training mean, plus missing flags."""
+        columns = []
+        for feature in self.features:
+            values = frame[feature].to_numpy(dtype=float)
+            if feature in ("days_to_first_value", "tickets_90d", "median_first_response_hours"):
+                values = np.log1p(np.clip(values, 0, None))
+            missing = np.isnan(values)
+            values = np.where(missing, self.fill[feature], values)
+            columns.append((values - self.center[feature]) / self.scale[feature])
+            if f"{feature}__missing" in self.center:
+                columns.append(missing.astype(float))
+        return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted probability of churn within :attr:`horizon` months."""
+        design = self.design(frame)
+        linear = self.params[0] + design @ self.params[1:]
+        return 1 / (1 + np.exp(-linear))
+
+
+def fit_refit_model(frame: pd.DataFrame, horizon: int = 3, features: Sequence[str] = REFIT_FEATURES) -> RefitModel:
+    """Fit ``logit P(churn within horizon) = b0 + sum_j b_j x_j`` on the observable rows of ``frame``.
+
+    Features are standardised (``days_to_first_value``, ``tickets_90d`` after ``log1p``);
+    a feature with missing values is filled with its training mean and gets a missing flag.
+    Features with no variance are dropped.
+    """
+    column = outcome_column("churn", horizon)
+    rows = frame.dropna(subset=[column])
+    fill, center, scale, kept = {}, {}, {}, []
+    for feature in features:
+        values = rows[feature].to_numpy(dtype=float)
+        if feature in ("days_to_first_value", "tickets_90d", "median_first_response_hours"):
+            values = np.log1p(np.clip(values, 0, None))
+        known = values[~np.isnan(values)]
+        if len(known) < 2 or known.std() == 0:
+            continue
+        kept.append(feature)
+        fill[feature] = center[feature] = float(known.mean())
+        scale[feature] = float(known.std())
+        if np.isnan(values).any():
+            center[f"{feature}__missing"] = 0.0
+    model = RefitModel(tuple(kept), fill, center, scale, np.zeros(1), horizon)
+    result = _logistic(model.design(rows), rows[column].to_numpy(dtype=float))
+    return RefitModel(tuple(kept), fill, center, scale, np.asarray(result.params, dtype=float), horizon)
+
+
+def _score_model(frame: pd.DataFrame, horizon: int) -> RefitModel:
+    """Logistic recalibration of the vendor score: ``logit P(churn) = a + b * score``."""
+    return fit_refit_model(frame.dropna(subset=["health_score"]), horizon, ("health_score",))
+
+
+def reliability_curve(frame: pd.DataFrame, horizon: int = 3, test_months: int = 6, bins: int = 10) -> pd.DataFrame:
+    """Predicted vs observed churn of the vendor score, recalibrated on earlier months.
+
+    The score is mapped to a churn probability by a logistic fit on the training months
+    (see :func:`refit_comparison` for the split); the held-out rows are grouped in
+    ``bins`` quantile bins of predicted risk.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bin``, ``predicted`` (mean predicted risk), ``observed`` (churn rate), ``low``,
+        ``high`` (Wilson 95%), ``n_rows``, ``score_low``, ``score_high``.
+    """
+    column = outcome_column("churn", horizon)
+    scored = frame.dropna(subset=["health_score"])
+    train, test = _time_split(scored, column, horizon, test_months)
+    model = _score_model(train, horizon)
+    predicted = model.predict(test)
+    bin_of = np.clip(np.ceil(bins * stats.rankdata(predicted, method="average") / len(predicted) - 1e-9), 1, bins)
+    table = (
+        pd.DataFrame(
+            {
+                "bin": bin_of.astype(int),
+                "predicted": predicted,
+                "event": test[column].to_numpy(dtype=float),
+                "score": test["health_score"].to_numpy(dtype=float),
+            }
+        )
+        .groupby("bin")
+        .agg(
+            predicted=("predicted", "mean"),
+            observed=("event", "mean"),
+            n_events=("event", "sum"),
+            n_rows=("event", "size"),
+            score_low=("score", "min"),
+            score_high=("score", "max"),
+        )
+        .reset_index()
+    )
+    intervals = [wilson_interval(e, n) for e, n in zip(table["n_events"], table["n_rows"], strict=True)]
+    table["low"] = [i[0] for i in intervals]
+    table["high"] = [i[1] for i in intervals]
+    return table[["bin", "predicted", "observed", "low", "high", "n_rows", "score_low", "score_high"]]
+
+
+def refit_comparison(frame: pd.DataFrame, horizon: int = 3, test_months: int = 6) -> pd.DataFrame:
+    """Is the vendor score better than a simple refit on our own data? A time-ordered backtest.
+
+    Test rows: the last ``test_months`` months whose ``horizon`` is observable. Training
+    rows: earlier months whose outcome window closes before the test months start. Both
+    models are logistic and fitted on the training rows only: the vendor score alone
+    (recalibrated) and :data:`REFIT_FEATURES` (no vendor score). Compared on the test rows
+    that have a vendor score, so both face the same accounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``model``, ``auc``, ``brier`` (mean squared error of the
+        probability, lower is better), ``lift`` (top decile), ``n_train``, ``n_test``,
+        ``n_test_events``.
+    """
+    column = outcome_column("churn", horizon)
+    scored = frame.dropna(subset=["health_score"])
+    train, test = _time_split(scored, column, horizon, test_months)
+    y = test[column].to_numpy(dtype=float)
+    models = {
+        "Vendor health score (recalibrated)": _score_model(train, horizon),
+        "Refit on our own indicators": fit_refit_model(train, horizon),
+    }
+    records = []
+    for name, model in models.items():
+        p = model.predict(test)
+        records.append(
+            {
+                "model": name,
+                "auc": concordance(p, y),
+                "brier": float(np.mean((p - y) ** 2)),
+                "lift": top_decile_lift(p, y),
+                "n_train": len(train),
+                "n_test": len(test),
+                "n_test_events": int(y.sum()),
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def calibration_sentence(bands: pd.DataFrame, comparison: pd.DataFrame, horizon: int = 3) -> str:
+    """The verdict on the vendor score: ordered or not, and better than a refit or not."""
+    summary = band_monotonicity(bands)
+    ordered = bands.sort_values("band_order")
+    low_band, high_band = ordered.iloc[0], ordered.iloc[-1]
+    order_text = (
+        "falls steadily as the score rises"
+        if summary.inversions == 0
+        else f"mostly falls as the score rises ({summary.inversions} inversion{'s' if summary.inversions > 1 else ''})"
+        if summary.spearman < -0.5
+        else "does not follow the score"
+    )
+    text = (
+        f"Observed churn within {horizon} months {order_text}: {low_band['rate']:.1%} in the {low_band['band']} band "
+        f"against {high_band['rate']:.1%} in the {high_band['band']} band "
+        f"({summary.separated_pairs} of {summary.pairs} neighbouring bands clearly apart)."
+    )
+    if not comparison.empty:
+        vendor, refit = comparison.iloc[0], comparison.iloc[1]
+        better = refit["auc"] > vendor["auc"] + 0.01
+        worse = refit["auc"] < vendor["auc"] - 0.01
+        verdict = (
+            "a simple refit on our own indicators beats it"
+            if better
+            else "it beats a simple refit on our own indicators"
+            if worse
+            else "a simple refit on our own indicators does about as well"
+        )
+        text += (
+            f" On the last months, held out, {verdict} (AUC {refit['auc']:.2f} vs {vendor['auc']:.2f}, "
+            f"Brier {refit['brier']:.3f} vs {vendor['brier']:.3f})."
+        )
+    return text
+
+
+# --- effort vs outcome ---
+
+#: Width, in score points, of the health bands the effort comparison holds fixed.
+EFFORT_BAND_WIDTH = 10
+
+
+def _health_band(score: pd.Series) -> pd.Series:
+    edges = [b[1] for b in HEALTH_BANDS][1:]
+    order = np.searchsorted(edges, score.to_numpy(dtype=float), side="right")
+    return pd.Series([HEALTH_BANDS[i][0] for i in order], index=score.index)
+
+
+def _fine_band(score: pd.Series, width: int = EFFORT_BAND_WIDTH) -> pd.Series:
+    lower = np.clip(np.floor(score.to_numpy(dtype=float) / width) * width, 0, 100 - width).astype(int)
+    return pd.Series([f"{low}-{low + width}" for low in lower], index=score.index)
+
+
+def _mantel_haenszel_risk_ratio(table: pd.DataFrame) -> float:
+    """``sum_k a_k n0_k / N_k / sum_k c_k n1_k / N_k`` over strata rows of ``table``."""
+    numerator = (table["events_with"] * table["n_without"] / table["n_rows"]).sum()
+    denominator = (table["events_without"] * table["n_with"] / table["n_rows"]).sum()
+    return float(numerator / denominator) if denominator > 0 else float("nan")
+
+
+def effort_by_health_band(
+    frame: pd.DataFrame, activity: str = "check_ins", outcome: str = "churn", horizon: int = 3
+) -> pd.DataFrame:
+    """Outcome rate with and without a CS activity, by segment and health-score band.
+
+    The band (``EFFORT_BAND_WIDTH`` points: 0-10, ..., 90-100) is the vendor score of the
+    same month: CSMs react to it. Segments are kept apart because coverage models differ
+    (digital for small accounts, high-touch for large ones), which would otherwise mix a
+    segment effect into the comparison. A row is "with activity" when ``activity >= 1``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``health_band`` ("All" first within each segment, then bands from the
+        lowest score), ``band_order`` (0 for "All"), ``n_rows``, ``activity_share``,
+        ``rate_with``, ``rate_without``, ``risk_ratio`` (rate_with / rate_without),
+        ``n_with``, ``n_without``, ``events_with``, ``events_without``.
+    """
+    item = indicator(activity)
+    column = outcome_column(outcome, horizon)
+    rows = _observed(frame, ["health_score", item.id], column)
+    data = pd.DataFrame(
+        {
+            "segment": rows["segment"].to_numpy(),
+            "health_band": _fine_band(rows["health_score"]).to_numpy(),
+            "with": rows[item.id].to_numpy(dtype=float) >= 1,
+            "event": rows[column].to_numpy(dtype=float),
+        }
+    )
+    records = []
+    for segment in sorted(data["segment"].unique()):
+        in_segment = data[data["segment"] == segment]
+        bands = sorted(in_segment["health_band"].unique(), key=lambda b: int(b.split("-")[0]))
+        for order, (band, part) in enumerate(
+            [("All", in_segment)] + [(b, in_segment[in_segment["health_band"] == b]) for b in bands]
+        ):
+            with_, without = part[part["with"]], part[~part["with"]]
+            rate_with = float(with_["event"].mean()) if len(with_) else float("nan")
+            rate_without = float(without["event"].mean()) if len(without) else float("nan")
+            records.append(
+                {
+                    "segment": segment,
+                    "health_band": band,
+                    "band_order": order,
+                    "n_rows": len(part),
+                    "activity_share": float(part["with"].mean()),
+                    "rate_with": rate_with,
+                    "rate_without": rate_without,
+                    "risk_ratio": rate_with / rate_without if rate_without > 0 else float("nan"),
+                    "n_with": len(with_),
+                    "n_without": len(without),
+                    "events_with": int(with_["event"].sum()),
+                    "events_without": int(without["event"].sum()),
+                }
+            )
+    return pd.DataFrame(records)
+
+
+@dataclass(frozen=True)
+class EffortConfounding:
+    """Raw and health-adjusted association of a CS activity with an outcome.
+
+    Attributes
+    ----------
+    activity, outcome, horizon : what was compared.
+    raw_risk_ratio : outcome rate with activity / without, within segment (Mantel-Haenszel
+        over segments: ``sum_k a_k n0_k / N_k / sum_k c_k n1_k / N_k``, with a, c the events
+        with / without activity, n1, n0 the rows with / without, N the rows of stratum k).
+    adjusted_risk_ratio : the same over segment x health band strata.
+    activity_share_low_health, activity_share_high_health : share of account-months with the
+        activity when the score is below 40 / at least 80, averaged over segments with the
+        segments' weights in all rows (so the segment mix does not drive the comparison).
+    """
+
+    activity: str
+    outcome: str
+    horizon: int
+    raw_risk_ratio: float
+    adjusted_risk_ratio: float
+    activity_share_low_health: float
+    activity_share_high_health: float
+
+    @property
+    def shrinks(self) -> bool:
+        """The association moves toward 1 (or reverses) once health is held fixed."""
+        raw, adjusted = self.raw_risk_ratio, self.adjusted_risk_ratio
+        return (adjusted - 1) * (raw - 1) < 0 or abs(math.log(adjusted)) < abs(math.log(raw))
+
+
+def effort_confounding(
+    frame: pd.DataFrame, activity: str = "check_ins", outcome: str = "churn", horizon: int = 3
+) -> EffortConfounding:
+    """Summarise :func:`effort_by_health_band`: within-segment vs within-health-band risk ratio."""
+    table = effort_by_health_band(frame, activity, outcome, horizon)
+    if table.empty:
+        raise AnalysisError(f"no account-month has both a health score and an observable {outcome} yet")
+    overall = table[table["health_band"] == "All"]
+    bands = table[table["health_band"] != "All"]
+    weights = overall.set_index("segment")["n_rows"] / overall["n_rows"].sum()
+    low = bands["health_band"].map(lambda b: int(b.split("-")[0]) < 40)
+    high = bands["health_band"].map(lambda b: int(b.split("-")[0]) >= 80)
+
+    def share(part: pd.DataFrame) -> float:
+        by_segment = part.groupby("segment").apply(
+            lambda g: (g["activity_share"] * g["n_rows"]).sum() / g["n_rows"].sum(), include_groups=False
+        )
+        present = by_segment.index.intersection(weights.index)
+        return (
+            float((by_segment[present] * weights[present]).sum() / weights[present].sum())
+            if len(present)
+            else float("nan")
+        )
+
+    return EffortConfounding(
+        activity=activity,
+        outcome=outcome,
+        horizon=horizon,
+        raw_risk_ratio=_mantel_haenszel_risk_ratio(overall),
+        adjusted_risk_ratio=_mantel_haenszel_risk_ratio(bands),
+        activity_share_low_health=share(bands[low]),
+        activity_share_high_health=share(bands[high]),
+    )
+
+
+def effort_sentence(result: EffortConfounding) -> str:
+    """E.g. "Account-months with CS check-ins churn 1.45x as often ...; within the same health band 1.2x."""
+    label = indicator(result.activity).label
+    verb = {"churn": "churn", "contraction": "contract", "expansion": "expand"}[result.outcome]
+    text = (
+        f"Within a segment, account-months with {label} {verb} {result.raw_risk_ratio:.2f}x as often within "
+        f"{result.horizon} months as those without; within the same health band the ratio is "
+        f"{result.adjusted_risk_ratio:.2f}x."
+    )
+    if result.activity_share_low_health > result.activity_share_high_health:
+        text += (
+            f" CSMs go where the score is low ({result.activity_share_low_health:.0%} of account-months scoring "
+            f"under 40 get one, against {result.activity_share_high_health:.0%} of those scoring 80 or more), so "
+            "the raw association measures who gets visited, not what visits achieve."
+        )
+    if result.shrinks:
+        text += " Holding health fixed, the association shrinks: activity counts measure effort, not outcomes."
+    return text
+
+
+# --- portfolio coverage and the at-risk worklist ---
+
+
+def _latest_month(frame: pd.DataFrame) -> pd.Timestamp:
+    if frame.empty:
+        raise AnalysisError("no account pays in a complete month yet")
+    return pd.Timestamp(frame["month"].max())
+
+
+def portfolio_coverage(frame: pd.DataFrame, month: pd.Timestamp | None = None, by: str = "segment") -> pd.DataFrame:
+    """Share of paying accounts with any CS activity in the 90 days ending at ``month``'s end.
+
+    Parameters
+    ----------
+    month : the month (default: the latest complete month in the frame).
+    by : ``"segment"`` or ``"health_band"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` ("All" first), ``accounts``, ``covered``, ``coverage``, ``low``, ``high``
+        (Wilson 95%), ``mrr`` (of the group).
+    """
+    month = _latest_month(frame) if month is None else pd.Timestamp(month)
+    rows = frame[frame["month"] == month].copy()
+    if by == "health_band":
+        rows = rows.dropna(subset=["health_score"])
+        rows["group"] = _health_band(rows["health_score"])
+    elif by == "segment":
+        rows["group"] = rows["segment"]
+    else:
+        raise AnalysisError(f"coverage can be split by 'segment' or 'health_band', got {by!r}")
+    rows["covered"] = rows["cs_touches_90d"] > 0
+    parts = [("All", rows)] + [(g, rows[rows["group"] == g]) for g in sorted(rows["group"].unique())]
+    records = []
+    for group, part in parts:
+        covered = int(part["covered"].sum())
+        low, high = wilson_interval(covered, len(part))
+        records.append(
+            {
+                "group": group,
+                "accounts": len(part),
+                "covered": covered,
+                "coverage": covered / len(part) if len(part) else float("nan"),
+                "low": low,
+                "high": high,
+                "mrr": float(part["mrr"].sum()),
+            }
+        )
+    out = pd.DataFrame(records)
+    out.attrs["month"] = month
+    return out
+
+
+def coverage_sentence(coverage: pd.DataFrame) -> str:
+    """E.g. "In Sep 2026, CS touched 62% of paying accounts in 90 days; lowest: SMB (41%)."""
+    overall = coverage.iloc[0]
+    parts = coverage.iloc[1:]
+    month = coverage.attrs.get("month")
+    when = f"In the 90 days to the end of {pd.Timestamp(month):%b %Y}, " if month is not None else ""
+    text = f"{when}CS touched {overall['coverage']:.0%} of the {overall['accounts']:,} paying accounts."
+    if len(parts) > 1:
+        lowest = parts.sort_values("coverage").iloc[0]
+        silent = int(lowest["accounts"] - lowest["covered"])
+        text += f" Lowest coverage: {lowest['group']} ({lowest['coverage']:.0%}, {silent:,} silent accounts)."
+    return text
+
+
+#: Indicators whose drop against the account's own recent baseline names a cause.
+CAUSE_INDICATORS: tuple[str, ...] = (
+    "active_days",
+    "active_users",
+    "key_feature_adoption",
+    "feature_breadth",
+    "health_score",
+    "latest_nps",
+    "mean_csat_90d",
+    "tickets_90d",
+)
+
+
+def at_risk_worklist(
+    frame: pd.DataFrame,
+    model: RefitModel | None = None,
+    *,
+    month: pd.Timestamp | None = None,
+    top: int = 25,
+    baseline_months: int = 3,
+) -> pd.DataFrame:
+    """Accounts to handle this week: highest churn risk x MRR in the latest complete month.
+
+    Risk is the refit model's probability of churn within its horizon (default: fitted on
+    every observable row of ``frame``, 3 months). The cause is the indicator with the
+    largest adverse change against the account's own mean over the previous
+    ``baseline_months`` months, in units of the indicator's spread across accounts; an
+    account without a clear drop is labelled by its weakest standing instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``account_id``, ``account_name``, ``segment``, ``mrr``, ``churn_risk``,
+        ``mrr_at_risk`` (risk x MRR), ``health_score``, ``cause``. Never a contact column.
+    """
+    model = fit_refit_model(frame, 3) if model is None else model
+    month = _latest_month(frame) if month is None else pd.Timestamp(month)
+    current = frame[frame["month"] == month].copy()
+    if current.empty:
+        raise AnalysisError(f"no paying account in {month:%b %Y}")
+    current["churn_risk"] = model.predict(current)
+    current["mrr_at_risk"] = current["churn_risk"] * current["mrr"]
+    current = current.sort_values(["mrr_at_risk", "account_id"], ascending=[False, True]).head(top)
+    month_index = int(current["month_index"].iloc[0])
+    history = frame[
+        frame["account_id"].isin(current["account_id"])
+        & frame["month_index"].between(month_index - baseline_months, month_index - 1)
+    ]
+    baseline = history.groupby("account_id")[list(CAUSE_INDICATORS)].mean()
+    spread = frame[list(CAUSE_INDICATORS)].std()
+    causes = []
+    for row in current.itertuples():
+        best, best_z = "", 0.5  # a drop smaller than half a spread is not a cause
+        for feature in CAUSE_INDICATORS:
+            now = getattr(row, feature)
+            before = baseline.loc[row.account_id, feature] if row.account_id in baseline.index else float("nan")
+            if not (np.isfinite(now) and np.isfinite(before)) or not spread[feature] > 0:
+                continue
+            sign = 1 if _BY_ID[feature].higher_is == "healthier" else -1
+            z = sign * (before - now) / spread[feature]
+            if z > best_z:
+                change = f" ({(now - before) / before:+.0%})" if before else ""
+                label = _BY_ID[feature].label
+                best, best_z = (
+                    (
+                        f"{label[0].lower() + label[1:]} {'fell' if now < before else 'rose'} to {now:.3g} from a "
+                        f"{baseline_months}-month average of {before:.3g}{change}"
+                    ),
+                    z,
+                )
+        if not best:
+            best = _standing_cause(row)
+        causes.append(best)
+    current["cause"] = causes
+    current["rank"] = range(1, len(current) + 1)
+    return current[
+        ["rank", "account_id", "account_name", "segment", "mrr", "churn_risk", "mrr_at_risk", "health_score", "cause"]
+    ].reset_index(drop=True)
+
+
+def _standing_cause(row: object) -> str:
+    if not getattr(row, "has_first_value", True):
+        return f"no first value yet after {row.days_to_first_value:.0f} days"
+    adoption = getattr(row, "key_feature_adoption", float("nan"))
+    if np.isfinite(adoption) and adoption < 0.5:
+        return f"low key-feature adoption ({adoption:.0%}); no recent drop"
+    return "no recent drop: high risk from its profile (usage, support, time to value)"
+
+
+def worklist_sentence(worklist: pd.DataFrame) -> str:
+    """E.g. "25 accounts carry $41,200 of MRR at an expected risk of $9,800 within 3 months."""
+    if worklist.empty:
+        return "No paying account to review."
+    first = worklist.iloc[0]
+    return (
+        f"The {len(worklist)} accounts below hold {worklist['mrr'].sum():,.0f} of MRR, of which "
+        f"{worklist['mrr_at_risk'].sum():,.0f} is expected to churn within 3 months if nothing changes. "
+        f"Start with {first['account_name']} ({first['churn_risk']:.0%} risk): {first['cause']}."
+    )

@@ -1,0 +1,128 @@
+-- One row per account that has ever started a paid subscription (mrr > 0, start on or before
+-- as_of), with the onboarding facts the stage KPIs need:
+--   start_date               first paid day: the earliest start_date of a paid subscription
+--   cohort_month             the month of start_date (the start cohort of the onboarding KPIs)
+--   observed_days            days from start_date to as_of (how much of the account's life is visible)
+--   first_value_at           the $first_value_milestone milestone, else the first use of the
+--                            $first_value_event feature (when configured), else null
+--   days_to_first_value      days from start_date to first value; 0 when reached before paying
+--   days_to_onboarding_complete  likewise for the `onboarding_complete` milestone
+--   days_to_first_key_feature    likewise for the first use of any of $key_features
+-- Nothing after as_of is read.
+with subscriptions as (
+    select * from stg_subscriptions
+),
+
+accounts as (
+    select * from stg_accounts
+),
+
+milestones as (
+    select * from stg_milestones
+    where cast(achieved_at as date) <= cast($as_of as date)
+),
+
+usage_events as (
+    select * from stg_usage_events
+    where cast(occurred_at as date) <= cast($as_of as date)
+),
+
+key_features as (
+    -- the configured key features, one row each
+    select distinct feature
+    from (select unnest(cast($key_features as varchar[])) as feature) as configured
+),
+
+starts as (
+    -- the first paid day of each account
+    select account_id, min(start_date) as start_date
+    from subscriptions
+    where mrr > 0 and start_date <= cast($as_of as date)
+    group by account_id
+),
+
+first_value_milestones as (
+    select account_id, min(achieved_at) as achieved_at
+    from milestones
+    where milestone = $first_value_milestone
+    group by account_id
+),
+
+first_value_events as (
+    -- the fallback when first value is marked by a feature's first use instead of a milestone
+    select account_id, min(occurred_at) as occurred_at
+    from usage_events
+    where $first_value_event <> '' and feature = $first_value_event
+    group by account_id
+),
+
+onboarding_completions as (
+    select account_id, min(achieved_at) as achieved_at
+    from milestones
+    where milestone = 'onboarding_complete'
+    group by account_id
+),
+
+first_key_feature_uses as (
+    select usage_events.account_id, min(usage_events.occurred_at) as occurred_at
+    from usage_events
+    inner join key_features
+        on key_features.feature = usage_events.feature
+    group by usage_events.account_id
+),
+
+joined as (
+    select
+        starts.account_id,
+        accounts.segment,
+        starts.start_date,
+        cast(date_trunc('month', starts.start_date) as date) as cohort_month,
+        date_diff('day', starts.start_date, cast($as_of as date)) as observed_days,
+        coalesce(first_value_milestones.achieved_at, first_value_events.occurred_at) as first_value_at,
+        onboarding_completions.achieved_at as onboarding_complete_at,
+        first_key_feature_uses.occurred_at as first_key_feature_at
+    from starts
+    inner join accounts
+        on accounts.account_id = starts.account_id
+    left join first_value_milestones
+        on first_value_milestones.account_id = starts.account_id
+    left join first_value_events
+        on first_value_events.account_id = starts.account_id
+    left join onboarding_completions
+        on onboarding_completions.account_id = starts.account_id
+    left join first_key_feature_uses
+        on first_key_feature_uses.account_id = starts.account_id
+),
+
+final as (
+    select
+        account_id,
+        segment,
+        start_date,
+        cohort_month,
+        extract(year from cohort_month) * 12 + extract(month from cohort_month) - 1 as cohort_month_index,
+        observed_days,
+        first_value_at,
+        -- a milestone reached during a trial, before the first paid day, counts as day 0
+        -- (case, not greatest(): greatest() skips nulls, and "not reached" must stay null)
+        case
+            when first_value_at is null then null
+            when first_value_at < start_date then 0
+            else date_diff('day', start_date, cast(first_value_at as date))
+        end as days_to_first_value,
+        onboarding_complete_at,
+        case
+            when onboarding_complete_at is null then null
+            when onboarding_complete_at < start_date then 0
+            else date_diff('day', start_date, cast(onboarding_complete_at as date))
+        end as days_to_onboarding_complete,
+        first_key_feature_at,
+        case
+            when first_key_feature_at is null then null
+            when first_key_feature_at < start_date then 0
+            else date_diff('day', start_date, cast(first_key_feature_at as date))
+        end as days_to_first_key_feature
+    from joined
+)
+
+select * from final

@@ -1,0 +1,508 @@
+-- One row per month x segment (and 'All') x KPI of the lifecycle-stage views (long format):
+--   kpi_id       the KPI's id in cskpi_analysis/catalogue.toml (its stage, definition and pairing)
+--   value        the KPI: numerator / denominator for rates and means; the statistic itself for
+--                medians and percentiles (numerator null, denominator = accounts or tickets it
+--                is taken over), for NPS (-100 to 100) and for totals (ticket volume, ARR)
+--   value_lower, value_upper   95% interval where one is defined (NPS), else null
+-- What "month" means is part of each definition: the start cohort month for onboarding KPIs,
+-- early adoption, activation-to-expansion and time to first expansion; the anniversary month
+-- for renewal rate; the month of the event otherwise. Core retention rates are copied from
+-- mart_kpis_monthly and mart_retention_t12m (not recomputed). A KPI whose source data is
+-- absent (no milestones, usage events, NPS responses, tickets or key features) has no rows.
+-- Definitions: docs/definitions.md (generated from the catalogue).
+with months as (
+    select * from int_months
+),
+
+account_months as (
+    select * from mart_account_months
+),
+
+kpis_monthly as (
+    select * from mart_kpis_monthly
+),
+
+retention_t12m as (
+    select * from mart_retention_t12m
+),
+
+starts as (
+    select * from int_stage_account_starts
+),
+
+usage_months as (
+    select * from int_indicator_usage_months
+),
+
+feature_adoption as (
+    select * from mart_stage_feature_adoption
+    where feature = '(any key feature)'
+),
+
+nps as (
+    select * from mart_stage_nps
+    where period_grain = 'month'
+),
+
+renewals as (
+    select * from int_stage_annual_renewals
+),
+
+tickets as (
+    select * from int_stage_support_tickets
+),
+
+accounts as (
+    select * from stg_accounts
+),
+
+key_feature_count as (
+    select count(distinct feature) as key_features
+    from (select unnest(cast($key_features as varchar[])) as feature) as configured
+),
+
+last_complete as (
+    select max(month_index) as month_index from months where is_complete_month
+),
+
+starts_segmented as (
+    -- every started account once in its segment and once in 'All'
+    select starts.*, segment as report_segment from starts
+    union all
+    select starts.*, 'All' as report_segment from starts
+),
+
+onboarding as (
+    -- time to first value, activation and onboarding completion, by start cohort month;
+    -- skipped entirely when no account has a first value / onboarding milestone (no data)
+    select
+        cohort_month as month,
+        report_segment as segment,
+        'time_to_first_value_median' as kpi_id,
+        percentile_cont(0.5) within group (order by days_to_first_value) as statistic,
+        cast(null as double) as numerator,
+        cast(count(*) as double) as denominator
+    from starts_segmented
+    where days_to_first_value <= 90
+        -- whole cohorts only: every member observed for 90 days, so late reachers are not missing
+        and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
+    group by cohort_month, report_segment
+    union all
+    select
+        cohort_month,
+        report_segment,
+        'time_to_first_value_p90',
+        percentile_cont(0.9) within group (order by days_to_first_value),
+        cast(null as double),
+        cast(count(*) as double)
+    from starts_segmented
+    where days_to_first_value <= 90
+        and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
+    group by cohort_month, report_segment
+    union all
+    select
+        cohort_month,
+        report_segment,
+        'activation_rate',
+        cast(null as double),
+        cast(count(case when days_to_first_value <= 30 then 1 end) as double),
+        cast(count(*) as double)
+    from starts_segmented
+    where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 30
+        and exists (select 1 from starts as known where known.first_value_at is not null)
+    group by cohort_month, report_segment
+    union all
+    select
+        cohort_month,
+        report_segment,
+        'onboarding_completion_rate',
+        cast(null as double),
+        cast(count(case when days_to_onboarding_complete <= 90 then 1 end) as double),
+        cast(count(*) as double)
+    from starts_segmented
+    where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
+        and exists (select 1 from starts as known where known.onboarding_complete_at is not null)
+    group by cohort_month, report_segment
+),
+
+adoption_accounts as (
+    -- accounts paying at the end of the month, with their usage of the month (none = zeros)
+    select
+        account_months.month,
+        account_months.segment,
+        coalesce(usage_months.active_days, 0) as active_days,
+        coalesce(usage_months.active_users, 0) as active_users,
+        coalesce(usage_months.feature_breadth, 0) as feature_breadth,
+        coalesce(usage_months.key_features_used, 0) as key_features_used,
+        usage_months.account_id is not null as is_active
+    from account_months
+    left join usage_months
+        on usage_months.account_id = account_months.account_id
+        and usage_months.month = account_months.month
+    where account_months.mrr > 0
+        and exists (select 1 from usage_months as known)
+),
+
+adoption_segmented as (
+    select adoption_accounts.*, segment as report_segment from adoption_accounts
+    union all
+    select adoption_accounts.*, 'All' as report_segment from adoption_accounts
+),
+
+engagement as (
+    -- engagement score of each paying account-month, 0-100:
+    -- min(active_days / 20, 1) * 50 + min(distinct features / 5, 1) * 30 + key features used share * 20
+    select
+        adoption_segmented.*,
+        least(active_days / 20.0, 1.0) * 50
+            + least(feature_breadth / 5.0, 1.0) * 30
+            + cast(key_features_used as double) / key_feature_count.key_features * 20 as engagement_score
+    from adoption_segmented
+    cross join key_feature_count
+    where key_feature_count.key_features > 0
+),
+
+adoption as (
+    select
+        feature_adoption.month,
+        feature_adoption.segment,
+        'feature_adoption_rate_early' as kpi_id,
+        cast(null as double) as statistic,
+        cast(feature_adoption.early_adoption_rate_numerator as double) as numerator,
+        cast(feature_adoption.early_adoption_rate_denominator as double) as denominator
+    from feature_adoption
+    union all
+    select
+        feature_adoption.month,
+        feature_adoption.segment,
+        'feature_adoption_rate_ongoing',
+        cast(null as double),
+        cast(feature_adoption.ongoing_adoption_rate_numerator as double),
+        cast(feature_adoption.ongoing_adoption_rate_denominator as double)
+    from feature_adoption
+    union all
+    select
+        month,
+        report_segment,
+        'breadth_of_use',
+        cast(null as double),
+        cast(sum(feature_breadth) as double),
+        cast(count(*) as double)
+    from adoption_segmented
+    where is_active
+    group by month, report_segment
+    union all
+    select
+        month,
+        report_segment,
+        'accounts_with_3_plus_active_users_rate',
+        cast(null as double),
+        cast(count(case when active_users >= 3 then 1 end) as double),
+        cast(count(*) as double)
+    from adoption_segmented
+    group by month, report_segment
+    union all
+    select
+        month,
+        report_segment,
+        'engagement_score',
+        cast(null as double),
+        sum(engagement_score),
+        cast(count(*) as double)
+    from engagement
+    group by month, report_segment
+),
+
+renewals_segmented as (
+    select renewals.anniversary_month as month, accounts.segment, renewals.is_renewed
+    from renewals
+    inner join accounts
+        on accounts.account_id = renewals.account_id
+    union all
+    select renewals.anniversary_month as month, 'All' as segment, renewals.is_renewed
+    from renewals
+),
+
+retention as (
+    -- customer retention and downgrade rates from the account bridge; annual renewals;
+    -- core rates copied from the retention marts
+    select
+        month,
+        segment,
+        'customer_retention_rate' as kpi_id,
+        cast(null as double) as statistic,
+        cast(accounts_start - accounts_churned as double) as numerator,
+        cast(accounts_start as double) as denominator
+    from kpis_monthly
+    union all
+    select month, segment, 'customer_downgrade_rate', cast(null as double),
+        cast(accounts_contracted as double), cast(accounts_start as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'renewal_rate', cast(null as double),
+        cast(count(case when is_renewed then 1 end) as double), cast(count(*) as double)
+    from renewals_segmented
+    group by month, segment
+    union all
+    select month, segment, 'logo_churn_rate', cast(null as double),
+        cast(logo_churn_rate_numerator as double), cast(logo_churn_rate_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'gross_mrr_churn_rate', cast(null as double),
+        cast(gross_mrr_churn_rate_numerator as double), cast(gross_mrr_churn_rate_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'net_mrr_churn_rate', cast(null as double),
+        cast(net_mrr_churn_rate_numerator as double), cast(net_mrr_churn_rate_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'gross_revenue_retention', cast(null as double),
+        cast(grr_numerator as double), cast(grr_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'net_revenue_retention', cast(null as double),
+        cast(nrr_numerator as double), cast(nrr_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'contraction_rate', cast(null as double),
+        cast(contraction_rate_numerator as double), cast(contraction_rate_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'gross_revenue_retention_t12m', cast(null as double),
+        cast(grr_t12m_numerator as double), cast(grr_t12m_denominator as double)
+    from retention_t12m
+    union all
+    select month, segment, 'net_revenue_retention_t12m', cast(null as double),
+        cast(nrr_t12m_numerator as double), cast(nrr_t12m_denominator as double)
+    from retention_t12m
+    union all
+    select month, segment, 'logo_retention_t12m', cast(null as double),
+        cast(logo_retention_t12m_numerator as double), cast(logo_retention_t12m_denominator as double)
+    from retention_t12m
+),
+
+expansion_months as (
+    -- months in which each account expanded, with the snapshot day that saw it
+    select account_id, month_index, snapshot_date
+    from account_months
+    where movement = 'expansion'
+),
+
+activated_expansions as (
+    -- accounts activated (first value within 30 days) whose 12 months after the start month
+    -- are complete, and whether they expanded in those 12 months
+    select
+        starts.cohort_month,
+        starts.segment,
+        case when exists (
+            select 1
+            from expansion_months
+            where expansion_months.account_id = starts.account_id
+                and expansion_months.month_index > starts.cohort_month_index
+                and expansion_months.month_index <= starts.cohort_month_index + 12
+        ) then 1 else 0 end as expanded
+    from starts
+    cross join last_complete
+    where starts.days_to_first_value <= 30
+        and starts.cohort_month_index + 12 <= last_complete.month_index
+),
+
+first_expansions as (
+    select
+        starts.cohort_month,
+        starts.segment,
+        date_diff('day', starts.start_date, min(expansion_months.snapshot_date)) as days_to_first_expansion
+    from starts
+    inner join expansion_months
+        on expansion_months.account_id = starts.account_id
+    group by starts.account_id, starts.cohort_month, starts.segment, starts.start_date
+),
+
+expansion_accounts as (
+    select month, segment, mrr from account_months where movement = 'expansion'
+    union all
+    select month, 'All' as segment, mrr from account_months where movement = 'expansion'
+),
+
+expansion as (
+    select
+        cohort_month as month,
+        segment,
+        'activation_to_expansion_rate' as kpi_id,
+        cast(null as double) as statistic,
+        cast(sum(expanded) as double) as numerator,
+        cast(count(*) as double) as denominator
+    from (
+        select cohort_month, segment, expanded from activated_expansions
+        union all
+        select cohort_month, 'All' as segment, expanded from activated_expansions
+    ) as segmented
+    group by cohort_month, segment
+    union all
+    select
+        cohort_month,
+        segment,
+        'time_to_first_expansion_median',
+        percentile_cont(0.5) within group (order by days_to_first_expansion),
+        cast(null as double),
+        cast(count(*) as double)
+    from (
+        select cohort_month, segment, days_to_first_expansion from first_expansions
+        union all
+        select cohort_month, 'All' as segment, days_to_first_expansion from first_expansions
+    ) as segmented
+    group by cohort_month, segment
+    union all
+    select month, segment, 'expansion_rate', cast(null as double),
+        cast(expansion_rate_numerator as double), cast(expansion_rate_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'expansion_revenue_rate', cast(null as double),
+        cast(mrr_expansion as double), cast(mrr_new + mrr_expansion + mrr_reactivation as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'quick_ratio', cast(null as double),
+        cast(quick_ratio_numerator as double), cast(quick_ratio_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'arpa', cast(null as double),
+        cast(arpa_numerator as double), cast(arpa_denominator as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'annual_recurring_revenue', cast(12 * mrr_end as double),
+        cast(12 * mrr_end as double), cast(null as double)
+    from kpis_monthly
+    union all
+    select month, segment, 'average_revenue_per_expansion_account', cast(null as double),
+        cast(sum(mrr) as double), cast(count(*) as double)
+    from expansion_accounts
+    group by month, segment
+),
+
+advocacy as (
+    select
+        period as month,
+        segment,
+        'net_promoter_score' as kpi_id,
+        nps as statistic,
+        cast(nps_numerator as double) as numerator,
+        cast(nps_denominator as double) as denominator,
+        nps_lower as value_lower,
+        nps_upper as value_upper
+    from nps
+),
+
+tickets_segmented as (
+    select tickets.*, accounts.segment as report_segment
+    from tickets
+    inner join accounts
+        on accounts.account_id = tickets.account_id
+    union all
+    select tickets.*, 'All' as report_segment
+    from tickets
+),
+
+support as (
+    select
+        resolved_month as month,
+        report_segment as segment,
+        'average_resolution_time_hours' as kpi_id,
+        cast(null as double) as statistic,
+        sum(resolution_hours) as numerator,
+        cast(count(*) as double) as denominator
+    from tickets_segmented
+    where resolved_month is not null
+    group by resolved_month, report_segment
+    union all
+    select
+        first_response_month,
+        report_segment,
+        'first_response_time_median_hours',
+        percentile_cont(0.5) within group (order by first_response_hours),
+        cast(null as double),
+        cast(count(*) as double)
+    from tickets_segmented
+    where first_response_month is not null
+    group by first_response_month, report_segment
+    union all
+    select csat_month, report_segment, 'csat_average', cast(null as double),
+        cast(sum(csat) as double), cast(count(*) as double)
+    from tickets_segmented
+    where csat is not null
+    group by csat_month, report_segment
+    union all
+    select csat_month, report_segment, 'csat_satisfied_rate', cast(null as double),
+        cast(count(case when csat >= 4 then 1 end) as double), cast(count(*) as double)
+    from tickets_segmented
+    where csat is not null
+    group by csat_month, report_segment
+    union all
+    select opened_month, report_segment, 'ticket_volume', cast(count(*) as double),
+        cast(count(*) as double), cast(null as double)
+    from tickets_segmented
+    group by opened_month, report_segment
+),
+
+measured as (
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double) as value_lower, cast(null as double) as value_upper
+    from onboarding
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double), cast(null as double)
+    from adoption
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double), cast(null as double)
+    from retention
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double), cast(null as double)
+    from expansion
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator, value_lower, value_upper
+    from advocacy
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double), cast(null as double)
+    from support
+),
+
+segments as (
+    select distinct segment from kpis_monthly
+),
+
+kpi_ids as (
+    select distinct kpi_id from measured
+),
+
+grid as (
+    -- every month for every segment and measured KPI, so that a quiet month has a row
+    select months.month, months.is_complete_month, segments.segment, kpi_ids.kpi_id
+    from months
+    cross join segments
+    cross join kpi_ids
+),
+
+final as (
+    select
+        grid.month,
+        grid.is_complete_month,
+        grid.segment,
+        grid.kpi_id,
+        case
+            when measured.statistic is not null then measured.statistic
+            when measured.denominator > 0 then measured.numerator / measured.denominator
+        end as value,
+        measured.numerator,
+        measured.denominator,
+        measured.value_lower,
+        measured.value_upper
+    from grid
+    left join measured
+        on measured.month = grid.month
+        and measured.segment = grid.segment
+        and measured.kpi_id = grid.kpi_id
+)
+
+select * from final

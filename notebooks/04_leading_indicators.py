@@ -1,0 +1,323 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="Leading indicators")
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Leading indicators
+
+    Do our leading indicators lead? Each indicator (vendor health score, key-feature adoption, usage,
+    time to first value, support, NPS, and the CS effort metrics) is measured month by month and set
+    against what happened next: churn, contraction and expansion within 3, 6 and 12 months. We ask which
+    indicators separate the accounts that churn, how many months of warning each gives, whether the
+    vendor's health score is calibrated, whether CS activity tells us anything about outcomes, and which
+    accounts to handle this week.
+    """)
+    return
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    from cskpi_analysis import charts, charts_indicators, indicators, narrative
+    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.notebook import data_dir
+
+    charts.enable_theme()
+    DATA = data_dir()
+    con, config = connect(DATA)
+    frame = indicators.indicator_frame(con)
+    return charts_indicators, frame, indicators, mo, narrative
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Which indicators anticipate the outcome?
+
+    Discrimination is the AUC: the chance that an account-month followed by the outcome ranks riskier on
+    the indicator than one that is not (0.5 = no signal, 1 = perfect). Intervals come from resampling
+    accounts (200 bootstrap draws), so the months of one account move together.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    outcome = mo.ui.dropdown(
+        options={"Churn": "churn", "Contraction": "contraction", "Expansion": "expansion"},
+        value="Churn",
+        label="Outcome",
+    )
+    horizon = mo.ui.radio(options={"3 months": 3, "6 months": 6, "12 months": 12}, value="6 months", label="Within")
+    mo.hstack([outcome, horizon], justify="start", gap=2)
+    return horizon, outcome
+
+
+@app.cell
+def _(frame, indicators):
+    matrix = indicators.indicator_outcome_matrix(frame, n_boot=200, seed=indicators.SEED)
+    return (matrix,)
+
+
+@app.cell
+def _(charts_indicators, horizon, matrix, outcome):
+    _cell = matrix[(matrix["outcome"] == outcome.value) & (matrix["horizon"] == horizon.value)]
+    charts_indicators.matrix_dot_chart(
+        _cell, f"How well each indicator anticipates {outcome.value} within {horizon.value} months"
+    )
+    return
+
+
+@app.cell
+def _(horizon, indicators, matrix, mo, outcome):
+    mo.md(indicators.matrix_sentence(matrix, outcome.value, horizon.value))
+    return
+
+
+@app.cell
+def _(charts_indicators, matrix):
+    charts_indicators.matrix_heatmap(matrix)
+    return
+
+
+@app.cell
+def _(matrix, mo):
+    _columns = ["label", "kind", "outcome", "horizon", "auc", "auc_low", "auc_high", "higher_means",
+                "matches_expected", "lift", "lift_low", "lift_high", "n_rows", "n_accounts", "n_events"]
+    mo.ui.table(matrix[_columns].round(3), page_size=13, selection=None)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## How many months of warning?
+
+    Each indicator's mean in the months before churn, for accounts that churned, against accounts that
+    stayed (no churn in the next 12 months) of the same segment and tenure. The lead time is the number of
+    months before churn over which the two intervals stay apart.
+    """)
+    return
+
+
+@app.cell
+def _(frame, indicators):
+    lead_times = indicators.lead_time_table(frame)
+    return (lead_times,)
+
+
+@app.cell
+def _(indicators, mo):
+    lead_indicator = mo.ui.dropdown(
+        options={item.label: item.id for item in indicators.INDICATORS}, value="Active days", label="Indicator"
+    )
+    lead_indicator
+    return (lead_indicator,)
+
+
+@app.cell
+def _(charts_indicators, frame, indicators, lead_indicator):
+    _item = indicators.indicator(lead_indicator.value)
+    charts_indicators.lead_time_chart(
+        indicators.event_aligned_curves(frame, _item.id),
+        f"{_item.label} in the year before churn",
+        _item.unit,
+    )
+    return
+
+
+@app.cell
+def _(indicators, lead_times, mo):
+    mo.md(indicators.lead_time_sentence(lead_times))
+    return
+
+
+@app.cell
+def _(lead_times):
+    lead_times.round(2)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Is the vendor health score calibrated?
+
+    An uncalibrated health score is an opinion dressed up as a number. Three checks: does observed churn
+    fall as the score rises (bands, Wilson 95% intervals); once the score is turned into a probability on
+    earlier months, does it match what happened on later months (reliability); and does a simple logistic
+    refit on our own indicators, trained on the same earlier months, do better on the later ones?
+    """)
+    return
+
+
+@app.cell
+def _(frame, indicators):
+    score_bands = indicators.health_score_bands(frame, horizon=3)
+    reliability = indicators.reliability_curve(frame, horizon=3)
+    comparison = indicators.refit_comparison(frame, horizon=3)
+    return comparison, reliability, score_bands
+
+
+@app.cell
+def _(charts_indicators, mo, reliability, score_bands):
+    mo.hstack(
+        [
+            charts_indicators.calibration_bands_chart(score_bands, "Churn within 3 months by health-score band"),
+            charts_indicators.reliability_chart(reliability, "Predicted vs observed churn (held-out months)"),
+        ],
+        widths="equal",
+    )
+    return
+
+
+@app.cell
+def _(comparison):
+    comparison.round(3)
+    return
+
+
+@app.cell
+def _(comparison, indicators, mo, score_bands):
+    mo.md(indicators.calibration_sentence(score_bands, comparison, horizon=3))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Does CS effort show up in outcomes?
+
+    CS check-ins and QBRs measure effort. CSMs visit the accounts they already see at risk, so a raw
+    comparison of churn with and without visits mixes who gets visited with what visits achieve. We hold
+    the segment and that month's health score fixed (10-point bands, Mantel-Haenszel).
+    """)
+    return
+
+
+@app.cell
+def _(frame, indicators):
+    effort = indicators.effort_by_health_band(frame, "check_ins", "churn", 3)
+    effort_summary = indicators.effort_confounding(frame, "check_ins", "churn", 3)
+    return effort, effort_summary
+
+
+@app.cell
+def _(charts_indicators, effort):
+    charts_indicators.activity_share_chart(effort, "CSMs check in more where the health score is low")
+    return
+
+
+@app.cell
+def _(charts_indicators, effort):
+    charts_indicators.effort_chart(effort, "Churn within 3 months with and without a check-in, by health band")
+    return
+
+
+@app.cell
+def _(effort_summary, indicators, mo):
+    mo.md(indicators.effort_sentence(effort_summary))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Portfolio coverage
+
+    The share of paying accounts with any CS activity in the 90 days to the end of the latest complete
+    month. Silent accounts are the classic blind spot of churn.
+    """)
+    return
+
+
+@app.cell
+def _(frame, indicators):
+    coverage = indicators.portfolio_coverage(frame, by="segment")
+    coverage_by_health = indicators.portfolio_coverage(frame, by="health_band")
+    return coverage, coverage_by_health
+
+
+@app.cell
+def _(charts_indicators, coverage, coverage_by_health, mo):
+    mo.hstack(
+        [
+            charts_indicators.coverage_chart(coverage, "Coverage by segment"),
+            charts_indicators.coverage_chart(coverage_by_health, "Coverage by health-score band"),
+        ],
+        widths="equal",
+    )
+    return
+
+
+@app.cell
+def _(coverage, indicators, mo):
+    mo.md(indicators.coverage_sentence(coverage))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Accounts to handle this week
+
+    Ranked by expected MRR at risk: the refit model's probability of churn within 3 months times the
+    account's MRR, in the latest complete month. The cause is the indicator that dropped most against the
+    account's own average of the three months before.
+    """)
+    return
+
+
+@app.cell
+def _(frame, indicators):
+    worklist = indicators.at_risk_worklist(frame, top=25)
+    return (worklist,)
+
+
+@app.cell
+def _(mo, worklist):
+    mo.ui.table(worklist.round({"churn_risk": 3, "mrr_at_risk": 0}), page_size=25, selection=None)
+    return
+
+
+@app.cell
+def _(indicators, mo, worklist):
+    mo.md(indicators.worklist_sentence(worklist))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Method and caveats
+
+    - **Grain.** One row per account per complete month while paying (`mart_indicator_outcomes`).
+      Indicators use nothing after the month's last day; time to first value is "so far" until reached.
+    - **Censoring.** An outcome whose horizon runs past the last complete month is unknown and the row is
+      left out of that comparison, never counted as "did not churn".
+    - **Discrimination and lift** (fight-churn's metric cohorts): AUC is the Mann-Whitney statistic; lift is
+      the outcome rate in the riskiest decile over the overall rate. Tied values share a decile, so an
+      indicator that is mostly zero may have no top decile (lift not shown).
+    - **Pooled across segments.** An indicator that differs by segment (e.g. response times) can look
+      predictive because segments churn at different rates; read it with the segment pages.
+    - **Association, not effect.** None of this says that moving an indicator moves churn; the effort section
+      shows how far a raw association can mislead.
+    - **Backtest.** The calibration and refit are trained on earlier months and scored on the last six months
+      with an observable outcome, with no overlap between training outcomes and test months.
+    """)
+    return
+
+
+@app.cell
+def _(mo, narrative):
+    mo.md(narrative.versions_footer())
+    return
+
+
+if __name__ == "__main__":
+    app.run()
