@@ -97,7 +97,8 @@ def matrix_heatmap(
     )[["label", "column", "auc", "auc_low", "auc_high", "mark"]]
     order = tidy.groupby("label")["auc"].mean().sort_values(ascending=False).index.tolist()
     base = alt.Chart(tidy).encode(
-        y=alt.Y("label:N", sort=order, title=None), x=alt.X("column:N", title=None, sort=None)
+        y=alt.Y("label:N", sort=order, title=None),
+        x=alt.X("column:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("auc:Q", title="AUC", scale=alt.Scale(scheme="blues", domain=[0.5, 0.8])),
@@ -111,7 +112,7 @@ def matrix_heatmap(
     )
     text = base.mark_text(fontSize=11).encode(text=alt.Text("auc:Q", format=".2f"))
     return (cells + text).properties(
-        title=alt.Title(title, subtitle="Cells are AUC (0.5 = no signal)."), height=alt.Step(22)
+        title=alt.Title(title, subtitle="Cells are AUC (0.5 = no signal)."), height=alt.Step(22), width=alt.Step(52)
     )
 
 

@@ -218,4 +218,5 @@ def stage_view(con: duckdb.DuckDBPyConnection, stage: str, segment: str = "All")
     all_values = by_id["value"] if not values.empty else pd.Series(dtype=float)
     frame["paired_name"] = frame["paired_with"].map(lambda p: names.get(p) if p else None)
     frame["paired_value"] = frame["paired_with"].map(lambda p: all_values.get(p) if p else None)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date  # one type, whichever source it came from
     return frame.loc[:, list(STAGE_VIEW_COLUMNS)]

@@ -20,13 +20,13 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import charts, charts_kpis, kpis, narrative, overview
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis import catalogue, charts, charts_kpis, indicators, kpis, narrative, overview, stage_kpis
+    from cskpi_analysis.notebook import data_dir, table
 
     charts.enable_theme()
     DATA = data_dir()
     con, config = kpis.connect(DATA)
-    return DATA, charts_kpis, con, config, kpis, mo, narrative, overview
+    return DATA, catalogue, charts_kpis, con, config, indicators, kpis, mo, narrative, overview, stage_kpis, table
 
 
 @app.cell
@@ -152,6 +152,52 @@ def _(bridge, mo):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    ## KPIs by lifecycle stage
+
+    Each stage has its own question. Pick one to see only its KPIs, leading indicators (which warn) before
+    lagging ones (which keep score), each lagging KPI beside the leading one that explains it. Every KPI is
+    defined once, in `docs/definitions.md`.
+    """)
+    return
+
+
+@app.cell
+def _(catalogue, mo):
+    stage = mo.ui.dropdown(
+        options={info.title: info.id for info in catalogue.stages()}, value="Retention", label="Lifecycle stage"
+    )
+    stage
+    return (stage,)
+
+
+@app.cell
+def _(con, segment, stage, stage_kpis, table):
+    stage_table = stage_kpis.stage_view(con, stage.value, segment.value)
+    table(
+        stage_table[["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]]
+        .round(4)
+    )
+    return (stage_table,)
+
+
+@app.cell
+def _(catalogue, mo, stage, stage_table):
+    _info = next(info for info in catalogue.stages() if info.id == stage.value)
+    _missing = stage_table.loc[stage_table["value"].isna(), "name"].tolist()
+    _note = catalogue.too_many_kpis_note(len(stage_table))
+    mo.md(
+        f"**{_info.title}: {_info.question}** {int((stage_table['indicator'] == 'leading').sum())} leading and "
+        f"{int((stage_table['indicator'] == 'lagging').sum())} lagging KPIs."
+        + (f" No value here for {', '.join(_missing)}: they are account-level models, shown in the "
+           "leading-indicators and survival reports." if _missing else "")
+        + (f"\n\n*{_note}*" if _note else "")
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## Customer health highlights
 
     Each lagging KPI beside a leading indicator that can explain it. The vendor health score is shown as it
@@ -194,6 +240,27 @@ def _(con, overview, segment):
 @app.cell
 def _(churned, contracted, mo, overview):
     mo.md(overview.risk_sentence(churned, contracted))
+    return
+
+
+@app.cell
+def _(con, indicators, segment):
+    _frame = indicators.indicator_frame(con)
+    if segment.value != "All":
+        _frame = _frame[_frame["segment"] == segment.value]
+    worklist = indicators.at_risk_worklist(_frame, top=10)
+    return (worklist,)
+
+
+@app.cell
+def _(indicators, mo, worklist):
+    mo.md("**Accounts to handle this week.** " + indicators.worklist_sentence(worklist))
+    return
+
+
+@app.cell
+def _(worklist):
+    worklist.round(3)
     return
 
 

@@ -380,16 +380,16 @@ def test_stage_view_puts_leading_kpis_before_lagging_ones_with_their_pairs(onboa
     # June 2024: A-E and G paid at end of May and still pay (F is new in June) -> 6 / 6
     assert (retention["numerator"], retention["denominator"], retention["value"]) == (6, 6, 1.0)
     assert retention["paired_with"] == "customer_health_score"
-    assert retention["month"] == pd.Timestamp("2024-06-01")
+    assert retention["month"] == D(2024, 6, 1)
 
 
 def test_stage_view_reads_each_kpi_at_its_latest_month_with_a_value(onboarding_con):
     view = stage_view(onboarding_con, "onboarding").set_index("kpi_id")
     # the January cohort is the last one whose 30 days are observed with a starter (Feb: G, 1 / 1)
-    assert view.loc["activation_rate", "month"] == pd.Timestamp("2024-02-01")
+    assert view.loc["activation_rate", "month"] == D(2024, 2, 1)
     # time to first value needs a cohort observed for 90 days (cohorts up to March at as_of 30 June);
     # the latest such cohort with a starter is February (G)
-    assert view.loc["time_to_first_value_median", "month"] == pd.Timestamp("2024-02-01")
+    assert view.loc["time_to_first_value_median", "month"] == D(2024, 2, 1)
 
 
 def test_unknown_stage_or_segment_is_a_typed_error(onboarding_con):
@@ -397,3 +397,20 @@ def test_unknown_stage_or_segment_is_a_typed_error(onboarding_con):
         stage_view(onboarding_con, "delight")
     with pytest.raises(AnalysisError, match="unknown segment"):
         stage_view(onboarding_con, "onboarding", segment="Galactic")
+
+
+def test_customer_health_score_is_the_mean_latest_score_of_scored_paying_accounts(tmp_path):
+    from tests.test_kpis import write_folder
+
+    folder = write_folder(
+        tmp_path, [("A", "2024-01-01", None, 100, 1), ("B", "2024-01-01", None, 100, 1), ("C", "2024-01-01", "2024-02-10", 100, 1)]
+    )
+    # February: A scored 40 then 60 (latest 60 counts), B scored 90, C scored 10 but churned in February (not paying)
+    pd.DataFrame(
+        {"account_id": ["A", "A", "B", "C"], "scored_at": ["2024-02-03", "2024-02-20", "2024-02-05", "2024-02-05"],
+         "score": [40, 60, 90, 10]}
+    ).to_csv(folder / "health_scores.csv", index=False)  # fmt: skip
+    con = build_marts(folder, AnalysisConfig(as_of=D(2024, 2, 29)))
+    row = kpi(con, "customer_health_score", "2024-02-01")
+    # (60 + 90) / 2 = 75
+    assert (row["numerator"], row["denominator"], row["value"]) == (150, 2, 75)

@@ -56,6 +56,10 @@ accounts as (
     select * from stg_accounts
 ),
 
+health_scores as (
+    select * from stg_health_scores
+),
+
 key_feature_count as (
     select count(distinct feature) as key_features
     from (select unnest(cast($key_features as varchar[])) as feature) as configured
@@ -443,10 +447,58 @@ support as (
     group by opened_month, report_segment
 ),
 
+latest_scores as (
+    -- each account's latest vendor health score of each month
+    select
+        account_id,
+        cast(date_trunc('month', scored_at) as date) as month,
+        score,
+        row_number() over (
+            partition by account_id, cast(date_trunc('month', scored_at) as date) order by scored_at desc
+        ) as recency
+    from health_scores
+),
+
+scored_accounts as (
+    -- paying accounts at the end of the month with their latest score of the month, once per segment and in 'All'
+    select account_months.month, account_months.segment, latest_scores.score
+    from account_months
+    inner join latest_scores
+        on latest_scores.account_id = account_months.account_id
+        and latest_scores.month = account_months.month
+        and latest_scores.recency = 1
+    where account_months.mrr > 0
+    union all
+    select account_months.month, 'All' as segment, latest_scores.score
+    from account_months
+    inner join latest_scores
+        on latest_scores.account_id = account_months.account_id
+        and latest_scores.month = account_months.month
+        and latest_scores.recency = 1
+    where account_months.mrr > 0
+),
+
+health as (
+    -- customer health score: the mean vendor score of scored paying accounts (its calibration is tested elsewhere)
+    select
+        month,
+        segment,
+        'customer_health_score' as kpi_id,
+        cast(null as double) as statistic,
+        sum(score) as numerator,
+        cast(count(*) as double) as denominator
+    from scored_accounts
+    group by month, segment
+),
+
 measured as (
     select month, segment, kpi_id, statistic, numerator, denominator,
         cast(null as double) as value_lower, cast(null as double) as value_upper
     from onboarding
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator,
+        cast(null as double), cast(null as double)
+    from health
     union all
     select month, segment, kpi_id, statistic, numerator, denominator,
         cast(null as double), cast(null as double)
