@@ -63,9 +63,7 @@ SEED_002_KPIS = (
 
 #: computed_by targets in modules other helpers are writing (survival, leading indicators).
 #: The lead empties this set once the names are settled; any other unresolved target fails.
-AWAITING_OTHER_MODULES = {
-    "cskpi_analysis.survival.lifetime_summary",
-}
+AWAITING_OTHER_MODULES: set[str] = set()
 
 
 @pytest.fixture(scope="module")

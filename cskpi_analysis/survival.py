@@ -1,0 +1,1249 @@
+r"""Does day-30 behaviour predict month-12 churn? Landmark survival analysis.
+
+The landmark method (Anderson, Cain & Gelber 1983; van Houwelingen 2007) answers
+"does what an account did in its first :math:`L` days predict its churn later?"
+without immortal-time bias:
+
+1. day 0 is the account's first paid day; the landmark is day :math:`L` (30 by default);
+2. the cohort is the accounts still paying on day :math:`L` (those that churned before
+   cannot be classified by a 30-day behaviour they had no chance to complete);
+3. covariates are measured only in :math:`[0, L)`;
+4. the outcome is the first churn after the landmark, followed to a horizon :math:`H`
+   (365 days by default: month 12), censored at ``as_of`` for younger accounts.
+
+Every covariate is declared in a registry (:class:`Covariate`) with the day its
+observation window ends; :func:`check_observation_windows` refuses any covariate whose
+window ends after the landmark ("ever adopted", uncapped time to first value), which is
+how immortal-time bias creeps in: an account that survived longer had more time to adopt.
+
+The data come from the SQL models ``int_account_spells`` (paid spells), ``int_day30_*``
+and ``mart_account_day30`` (one row per landmark-cohort account); this module fits the
+models: Kaplan-Meier curves by behaviour band with log-rank tests (Holm-adjusted), a
+stratified Cox model with its proportional-hazards check, a logistic model of churn by
+the horizon with out-of-time validation, time to first value as a time-to-event outcome,
+and a plain-language verdict per behaviour. This is prediction, not causation: a
+behaviour that predicts churn is a candidate for an experiment, not a proven lever.
+
+Examples
+--------
+>>> from cskpi_analysis.kpis import connect
+>>> from cskpi_analysis import survival
+>>> con, config = connect("data/demo")                               # doctest: +SKIP
+>>> frame = survival.survival_frame(con)                              # doctest: +SKIP
+>>> cox = survival.cox_model(frame, survival.default_covariates(frame))  # doctest: +SKIP
+>>> cox.hazard_ratios[["covariate", "hazard_ratio", "lower_95", "upper_95"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cskpi_analysis.errors import AnalysisError
+
+__all__ = [
+    "Behaviour",
+    "CoxResult",
+    "Covariate",
+    "LogisticResult",
+    "auc",
+    "behaviours",
+    "brier_score",
+    "calibration_table",
+    "check_observation_windows",
+    "cox_model",
+    "cox_with_ph_refits",
+    "default_covariates",
+    "describe_cohort",
+    "describe_cox",
+    "describe_logistic",
+    "describe_logrank",
+    "describe_risk",
+    "describe_ttfv",
+    "feature_slug",
+    "kaplan_meier_curves",
+    "landmark_cohort",
+    "logistic_model",
+    "logrank_tests",
+    "risk_at_horizon",
+    "survival_frame",
+    "ttfv_curve",
+    "ttfv_frame",
+    "ttfv_behaviour",
+    "ttfv_quantiles",
+    "verdicts",
+]
+
+DEFAULT_LANDMARK_DAYS = 30
+DEFAULT_HORIZON_DAYS = 365
+#: Strata of the Cox model: annual plans churn only at renewal, and segments have their
+#: own base hazard, so neither is forced into one proportional baseline.
+DEFAULT_STRATA: tuple[str, ...] = ("billing_period", "segment")
+#: Small-sample thresholds (Peduzzi et al. 1996 for events per covariate).
+MIN_EVENTS_PER_COVARIATE = 10
+MIN_BAND_ACCOUNTS = 20
+MIN_BAND_EVENTS = 5
+ALPHA = 0.05
+
+CovariateKind = Literal["binary", "continuous", "count"]
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """A day-30 covariate, declared with its observation window.
+
+    Attributes
+    ----------
+    name : column of the survival frame.
+    label : what it means, in business language ("Did not use automations by day 30").
+    description : how it is measured.
+    window_end_days : day (after the first paid day) on which its observation window
+        ends; ``math.inf`` for a quantity that keeps changing ("ever adopted"). It must
+        not exceed the landmark (see :func:`check_observation_windows`).
+    kind : ``binary``, ``continuous`` or ``count``.
+    unit : the unit one hazard/odds ratio refers to ("5 active days"); for binary
+        covariates, the comparison ("yes vs no").
+    per : the ratio is reported per ``per`` units of the column (coefficient x per).
+    """
+
+    name: str
+    label: str
+    description: str
+    window_end_days: float
+    kind: CovariateKind
+    unit: str
+    per: float = 1.0
+
+
+def check_observation_windows(covariates: Sequence[Covariate], landmark_days: int) -> None:
+    """Refuse covariates observed after the landmark (the immortal-time guard).
+
+    A covariate whose observation window ends after day :math:`L` uses information
+    from the follow-up period: accounts that survive longer have more time to adopt a
+    feature or reach value, so "ever adopted" looks protective even if it does nothing
+    (immortal-time bias, Suissa 2008). Only windows ending on or before :math:`L` are
+    allowed.
+
+    Raises
+    ------
+    AnalysisError
+        Naming every offending covariate and its window end.
+    """
+    late = [c for c in covariates if not c.window_end_days <= landmark_days]
+    if late:
+        names = ", ".join(f"{c.name!r} (window ends on day {c.window_end_days:g})" for c in late)
+        raise AnalysisError(
+            f"covariate(s) {names} are observed after the landmark (day {landmark_days}): "
+            "using them would bias the analysis (immortal time). Measure them in the first "
+            f"{landmark_days} days only, e.g. cap time to first value at the landmark."
+        )
+
+
+def feature_slug(feature: str) -> str:
+    """A column-safe name for a feature (``"Saved views" -> "saved_views"``)."""
+    return re.sub(r"[^0-9a-z]+", "_", feature.lower()).strip("_") or "feature"
+
+
+def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
+    """The registry of day-30 covariates for a survival frame.
+
+    Risk flags point towards churn (a hazard ratio above 1 means more churn), so
+    ``not_adopted_<feature>`` and ``no_first_value`` read as risk factors. Continuous
+    covariates are reported on interpretable units: per 5 active days, per ticket.
+    """
+    landmark = _landmark_of(frame)
+    covariates = [
+        Covariate(
+            f"not_adopted_{feature_slug(feature)}",
+            f"Did not use {feature} by day {landmark}",
+            f"no '{feature}' usage event in days [0, {landmark})",
+            landmark,
+            "binary",
+            "not used vs used",
+        )
+        for feature in frame.attrs.get("key_features", ())
+    ]
+    covariates += [
+        Covariate(
+            "no_first_value",
+            f"No first value by day {landmark}",
+            f"first value milestone not reached in days [0, {landmark})",
+            landmark,
+            "binary",
+            "not reached vs reached",
+        ),
+        Covariate(
+            "active_days",
+            f"Active days by day {landmark}",
+            f"distinct days with a usage event in days [0, {landmark})",
+            landmark,
+            "count",
+            "5 more active days",
+            per=5.0,
+        ),
+        Covariate(
+            "tickets_opened",
+            "Support tickets opened early",
+            f"support tickets opened in days [0, {landmark})",
+            landmark,
+            "count",
+            "1 more ticket",
+        ),
+        Covariate(
+            "low_csat",
+            "Rated support below 4/5 early",
+            f"mean CSAT below 4 on tickets opened and resolved in days [0, {landmark})",
+            landmark,
+            "binary",
+            "rated below 4 vs not",
+        ),
+    ]
+    return tuple(covariates)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _landmark_of(frame: pd.DataFrame) -> int:
+    if "landmark_days" in frame.attrs:
+        return int(frame.attrs["landmark_days"])
+    if "landmark_days" in frame.columns and len(frame):
+        return int(frame["landmark_days"].iloc[0])
+    return DEFAULT_LANDMARK_DAYS
+
+
+def _horizon_of(frame: pd.DataFrame) -> int:
+    if "horizon_days" in frame.attrs:
+        return int(frame.attrs["horizon_days"])
+    if "horizon_days" in frame.columns and len(frame):
+        return int(frame["horizon_days"].iloc[0])
+    return DEFAULT_HORIZON_DAYS
+
+
+def _materialised(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+    row = con.execute("select max(landmark_days), max(horizon_days) from mart_account_day30").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return int(row[0]), int(row[1])
+
+
+def survival_frame(
+    con: duckdb.DuckDBPyConnection,
+    landmark_days: int = DEFAULT_LANDMARK_DAYS,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    *,
+    config: Any = None,
+) -> pd.DataFrame:
+    """The landmark cohort: ``mart_account_day30`` plus derived analysis columns.
+
+    One row per account paying on day ``landmark_days`` after its first paid day
+    (landmark on or before ``as_of``). When the mart on ``con`` was built with another
+    landmark or horizon, the day-30 models are rebuilt with the requested ones
+    (``config`` is then needed for the other bound parameters).
+
+    Added columns: ``adopted_<feature>`` / ``not_adopted_<feature>`` (one per key
+    feature, from ``int_day30_key_features``), ``no_first_value`` (not
+    ``reached_first_value``), ``low_csat`` (mean CSAT below 4; False when unrated),
+    ``billing_period`` (``"annual"``, ``"monthly"`` or ``"<n> months"``) and
+    ``start_month``. ``frame.attrs`` holds ``landmark_days``, ``horizon_days`` and
+    ``key_features``.
+
+    Parameters
+    ----------
+    con : connection with the marts built (:func:`cskpi_analysis.kpis.connect`).
+    landmark_days : the landmark :math:`L`, days after the first paid day.
+    horizon_days : the horizon :math:`H` (365 = month 12), days after the first paid day.
+    config : the folder's :class:`~cskpi_analysis.config.AnalysisConfig`, needed to
+        rebuild at a non-materialised landmark or horizon.
+    """
+    if landmark_days < 1 or horizon_days <= landmark_days:
+        raise AnalysisError(
+            f"the landmark must be at least day 1 and before the horizon; got landmark {landmark_days}, "
+            f"horizon {horizon_days} days"
+        )
+    current = _materialised(con)
+    if current != (landmark_days, horizon_days):
+        if config is None:
+            if current is not None:
+                raise AnalysisError(
+                    f"the day-30 mart was built for landmark {current[0]} / horizon {current[1]} days; "
+                    "pass config= to rebuild it for another landmark or horizon"
+                )
+        else:
+            from cskpi_analysis.kpis import model_parameters
+            from cskpi_analysis.models import run_models
+
+            parameters = {**model_parameters(config), "landmark_days": landmark_days, "horizon_days": horizon_days}
+            run_models(con, parameters, only={"int_day30_landmarks"})
+    frame = con.execute("select * from mart_account_day30 order by start_date, account_id").df()
+    adoption = con.execute("select account_id, feature, adopted from int_day30_key_features").df()
+    key_features = tuple(sorted(adoption["feature"].unique())) if len(adoption) else ()
+    if config is not None:
+        key_features = tuple(f for f in config.key_features)
+    return _derive(frame, adoption, key_features, landmark_days, horizon_days)
+
+
+def _derive(
+    frame: pd.DataFrame, adoption: pd.DataFrame, key_features: tuple[str, ...], landmark_days: int, horizon_days: int
+) -> pd.DataFrame:
+    out = frame.copy()
+    for feature in key_features:
+        used = set(adoption.loc[(adoption["feature"] == feature) & adoption["adopted"].astype(bool), "account_id"])
+        adopted = out["account_id"].isin(used)
+        out[f"adopted_{feature_slug(feature)}"] = adopted
+        out[f"not_adopted_{feature_slug(feature)}"] = ~adopted
+    for column in ("reached_first_value", "churned", "observable_to_horizon"):
+        out[column] = out[column].astype(bool)
+    out["no_first_value"] = ~out["reached_first_value"]
+    out["low_csat"] = out["mean_csat"].lt(4).fillna(False).astype(bool)
+    months = out["billing_period_months"].fillna(1).astype(int)
+    out["billing_period"] = np.select(
+        [months == 12, months == 1], ["annual", "monthly"], months.astype(str) + " months"
+    )
+    out["start_month"] = pd.to_datetime(out["start_date"]).dt.to_period("M").dt.to_timestamp()
+    for column in (
+        "active_days",
+        "features_used",
+        "key_features_adopted",
+        "active_users",
+        "tickets_opened",
+        "duration_days",
+        "days_to_first_value_capped",
+    ):
+        out[column] = out[column].astype(float)
+    out.attrs.update(landmark_days=landmark_days, horizon_days=horizon_days, key_features=key_features)
+    return out
+
+
+def landmark_cohort(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Who is in the landmark cohort and who is excluded, and why (counts).
+
+    Rows: every account with a paid spell; excluded because it churned before the
+    landmark (it could not complete the day-30 behaviour); excluded because its landmark
+    is after ``as_of`` (too young); the cohort; of which observable to the horizon, churned
+    by the horizon, and censored before the horizon (still paying at ``as_of``).
+    """
+    counts = con.execute(
+        """
+        select
+            count(*) as accounts,
+            count(case when exclusion_reason = 'churned before the landmark' then 1 end) as churned_before,
+            count(case when exclusion_reason = 'landmark after as_of' then 1 end) as too_young,
+            count(case when in_cohort then 1 end) as cohort
+        from int_day30_landmarks
+        """
+    ).fetchone()
+    outcome = con.execute(
+        """
+        select
+            count(case when observable_to_horizon then 1 end),
+            count(case when churned then 1 end),
+            count(case when not churned and not observable_to_horizon then 1 end)
+        from mart_account_day30
+        """
+    ).fetchone()
+    assert counts is not None and outcome is not None
+    rows = [
+        ("Accounts with a paid subscription", counts[0], "all accounts that ever paid"),
+        ("Excluded: churned before the landmark", counts[1], "not paying on the landmark day"),
+        ("Excluded: landmark after as_of", counts[2], "too young to have reached the landmark"),
+        ("Landmark cohort", counts[3], "paying on the landmark day; analysed"),
+        ("  observable to the horizon", outcome[0], "first paid day + horizon on or before as_of"),
+        ("  churned by the horizon", outcome[1], "first churn after the landmark, by the horizon"),
+        ("  censored before the horizon", outcome[2], "still paying at as_of, younger than the horizon"),
+    ]
+    return pd.DataFrame(rows, columns=["group", "accounts", "meaning"])
+
+
+def describe_cohort(cohort: pd.DataFrame, frame: pd.DataFrame) -> str:
+    """One sentence on the cohort table of :func:`landmark_cohort`."""
+    n = dict(zip(cohort["group"], cohort["accounts"], strict=True))
+    total = n["Accounts with a paid subscription"] or 1
+    return (
+        f"{n['Landmark cohort']:,} of {total:,} paying accounts reached day {_landmark_of(frame)} and are analysed; "
+        f"{n['Excluded: churned before the landmark']:,} churned before it and "
+        f"{n['Excluded: landmark after as_of']:,} are too young. {n['  churned by the horizon']:,} churned by day "
+        f"{_horizon_of(frame)}."
+    )
+
+
+# --------------------------------------------------------------------------- behaviours and KM
+
+
+@dataclass(frozen=True, eq=False)
+class Behaviour:
+    """A day-30 behaviour split into bands, for Kaplan-Meier curves and log-rank tests.
+
+    Attributes
+    ----------
+    name : identifier (``adopted_automations``, ``active_days``, ``first_value``).
+    label : business-language name.
+    bands : band of every account (ordered categorical, aligned with the frame's index);
+        the first category is the reference (the expected-best band).
+    covariate : the Cox covariate that measures the same behaviour (for the verdict).
+    """
+
+    name: str
+    label: str
+    bands: pd.Series
+    covariate: str
+
+
+def _ordered(values: pd.Series, categories: list[str]) -> pd.Series:
+    return pd.Series(pd.Categorical(values, categories=categories, ordered=True), index=values.index)
+
+
+def behaviours(frame: pd.DataFrame) -> list[Behaviour]:
+    """The day-30 behaviours of the frame, banded.
+
+    * one per key feature: used it by day :math:`L` vs not;
+    * active days in :math:`[0, L)`: tertiles (``pd.qcut``; fewer bands when ties collapse them),
+      highest first;
+    * reached first value by day :math:`L` vs not;
+    * time to first value within the window: days 0-6, 7-13, 14 to :math:`L-1`, not by day :math:`L`.
+    """
+    landmark = _landmark_of(frame)
+    out = []
+    for feature in frame.attrs.get("key_features", ()):
+        slug = feature_slug(feature)
+        used = frame[f"adopted_{slug}"]
+        labels = [f"Used {feature}", f"Did not use {feature}"]
+        out.append(
+            Behaviour(
+                f"adopted_{slug}",
+                f"Used {feature} by day {landmark}",
+                _ordered(used.map({True: labels[0], False: labels[1]}), labels),
+                f"not_adopted_{slug}",
+            )
+        )
+    active = frame["active_days"]
+    if active.nunique() >= 2:
+        codes, edges = pd.qcut(active, 3, labels=False, retbins=True, duplicates="drop")
+        names = []
+        for i in range(len(edges) - 1):
+            low = math.floor(edges[i]) + (0 if i == 0 else 1)
+            high = math.floor(edges[i + 1])
+            names.append(f"{low}-{high} active days")
+        bands = codes.map(dict(enumerate(names)))
+        out.append(
+            Behaviour(
+                "active_days",
+                f"Active days in the first {landmark} days (tertiles)",
+                _ordered(bands, names[::-1]),
+                "active_days",
+            )
+        )
+    reached = [f"Reached first value by day {landmark}", f"No first value by day {landmark}"]
+    out.append(
+        Behaviour(
+            "first_value",
+            f"Reached first value by day {landmark}",
+            _ordered(frame["reached_first_value"].map({True: reached[0], False: reached[1]}), reached),
+            "no_first_value",
+        )
+    )
+    return out
+
+
+def ttfv_behaviour(frame: pd.DataFrame) -> Behaviour:
+    """Time to first value within the window, in bands: the link between TTFV and churn."""
+    landmark = _landmark_of(frame)
+    edges = [0, 7, 14, landmark]
+    names = [f"Days {edges[i]}-{edges[i + 1] - 1}" for i in range(len(edges) - 1) if edges[i] < edges[i + 1]]
+    days = frame["days_to_first_value"].astype("Float64")
+    bands = pd.Series(f"Not by day {landmark}", index=frame.index, dtype=object)
+    for i, name in enumerate(names):
+        inside = days.ge(edges[i]) & days.lt(edges[i + 1])
+        bands[inside.fillna(False).astype(bool)] = name
+    return Behaviour(
+        "ttfv_band", "Time to first value", _ordered(bands, [*names, f"Not by day {landmark}"]), "no_first_value"
+    )
+
+
+def _kmf(durations: pd.Series, events: pd.Series, label: str) -> Any:
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter().fit(durations, events, label=label)
+
+
+def _value_at(series: pd.Series | pd.DataFrame, t: float) -> Any:
+    """Right-continuous step function value at ``t`` (last index <= t)."""
+    return series.loc[series.index <= t].iloc[-1]
+
+
+def kaplan_meier_curves(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
+    r"""Kaplan-Meier survival curves, one per band, with 95% confidence bands.
+
+    .. math:: \hat S(t) = \prod_{t_i \le t} \left(1 - \frac{d_i}{n_i}\right)
+
+    with :math:`d_i` churns and :math:`n_i` accounts at risk at day :math:`t_i`; the
+    band is lifelines' exponential Greenwood interval. Time is days since the first paid
+    day; everyone is at risk from the landmark, so :math:`\hat S(t) = 1` before it.
+
+    Returns
+    -------
+    DataFrame
+        ``behaviour``, ``band``, ``day``, ``survival``, ``lower_95``, ``upper_95``,
+        ``at_risk`` (accounts at risk just before the day), one row per event time per band.
+    """
+    rows = []
+    for band in behaviour.bands.cat.categories:
+        mask = (behaviour.bands == band).to_numpy()
+        if not mask.any():
+            continue
+        kmf = _kmf(frame.loc[mask, "duration_days"], frame.loc[mask, "churned"], str(band))
+        ci = kmf.confidence_interval_survival_function_
+        table = kmf.event_table
+        curve = pd.DataFrame(
+            {
+                "behaviour": behaviour.label,
+                "band": str(band),
+                "day": kmf.survival_function_.index.to_numpy(dtype=float),
+                "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),
+                "lower_95": ci.iloc[:, 0].to_numpy(),
+                "upper_95": ci.iloc[:, 1].to_numpy(),
+                "at_risk": table["at_risk"].reindex(kmf.survival_function_.index).fillna(0).to_numpy(dtype=int),
+            }
+        )
+        rows.append(curve)
+    return pd.concat(rows, ignore_index=True)
+
+
+def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
+    r"""Absolute churn risk by the horizon per band, with 95% CI, counts and events.
+
+    .. math:: \text{risk}(H) = 1 - \hat S(H), \quad
+              [1 - \hat S_{upper}(H),\ 1 - \hat S_{lower}(H)]
+
+    Returns
+    -------
+    DataFrame
+        ``behaviour``, ``band``, ``accounts``, ``events`` (churns by the horizon),
+        ``at_risk_at_horizon``, ``churn_risk``, ``lower_95``, ``upper_95``, ``warning``
+        (small-sample note: fewer than 20 accounts or 5 events in the band).
+    """
+    horizon = _horizon_of(frame)
+    rows = []
+    for band in behaviour.bands.cat.categories:
+        mask = (behaviour.bands == band).to_numpy()
+        sub = frame.loc[mask]
+        if sub.empty:
+            continue
+        kmf = _kmf(sub["duration_days"], sub["churned"], str(band))
+        survival = float(_value_at(kmf.survival_function_.iloc[:, 0], horizon))
+        ci = _value_at(kmf.confidence_interval_survival_function_, horizon)
+        events = int(sub["churned"].sum())
+        warning = ""
+        if len(sub) < MIN_BAND_ACCOUNTS or events < MIN_BAND_EVENTS:
+            warning = f"small band ({len(sub)} accounts, {events} churns): treat with caution"
+        rows.append(
+            {
+                "behaviour": behaviour.label,
+                "band": str(band),
+                "accounts": len(sub),
+                "events": events,
+                "at_risk_at_horizon": int((sub["duration_days"] >= horizon).sum()),
+                "churn_risk": 1 - survival,
+                "lower_95": 1 - float(ci.iloc[1]),
+                "upper_95": 1 - float(ci.iloc[0]),
+                "warning": warning,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe_risk(risk: pd.DataFrame, horizon_days: int) -> str:
+    """One sentence comparing the highest- and lowest-risk bands of a behaviour."""
+    if risk.empty:
+        return "No accounts to compare."
+    hi, lo = risk.loc[risk["churn_risk"].idxmax()], risk.loc[risk["churn_risk"].idxmin()]
+    return (
+        f"{risk['behaviour'].iloc[0]}: by day {horizon_days}, {hi['churn_risk']:.0%} of '{hi['band']}' accounts had "
+        f"churned (95% CI {hi['lower_95']:.0%}-{hi['upper_95']:.0%}) against {lo['churn_risk']:.0%} of "
+        f"'{lo['band']}' ({lo['lower_95']:.0%}-{lo['upper_95']:.0%})."
+    )
+
+
+def logrank_tests(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour]) -> pd.DataFrame:
+    r"""Log-rank test per behaviour, with Holm's correction across behaviours.
+
+    The log-rank statistic compares observed and expected churns per band over all event
+    times, :math:`\chi^2 = (O - E)^\top V^{-1} (O - E)` with :math:`k - 1` degrees of
+    freedom for :math:`k` bands (lifelines ``multivariate_logrank_test``). Testing several
+    behaviours inflates false positives; Holm's step-down adjustment (statsmodels
+    ``multipletests``) controls the family-wise error rate at 5%.
+
+    Returns
+    -------
+    DataFrame
+        ``behaviour``, ``bands``, ``test_statistic``, ``degrees_of_freedom``, ``p_value``,
+        ``p_holm``, ``significant`` (``p_holm < 0.05``).
+    """
+    from lifelines.statistics import multivariate_logrank_test
+    from statsmodels.stats.multitest import multipletests
+
+    rows = []
+    for behaviour in behaviour_list:
+        present = behaviour.bands.dropna()
+        if present.nunique() < 2:
+            continue
+        index = present.index
+        result = multivariate_logrank_test(
+            frame.loc[index, "duration_days"], present.astype(str), frame.loc[index, "churned"]
+        )
+        rows.append(
+            {
+                "behaviour": behaviour.label,
+                "bands": int(present.nunique()),
+                "test_statistic": float(result.test_statistic),
+                "degrees_of_freedom": int(result.degrees_of_freedom),
+                "p_value": float(result.p_value),
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["p_holm"] = multipletests(out["p_value"], alpha=ALPHA, method="holm")[1]
+    out["significant"] = out["p_holm"] < ALPHA
+    return out
+
+
+def describe_logrank(tests: pd.DataFrame) -> str:
+    """One sentence on which behaviours separate the survival curves after Holm's correction."""
+    if tests.empty:
+        return "No behaviour had two bands to compare."
+    significant = tests.loc[tests["significant"], "behaviour"].tolist()
+    if not significant:
+        return "No behaviour separates the survival curves after Holm's correction (all adjusted p >= 0.05)."
+    return (
+        f"After Holm's correction for {len(tests)} tests, {len(significant)} behaviour(s) separate the survival "
+        f"curves: {'; '.join(significant)}."
+    )
+
+
+# --------------------------------------------------------------------------- Cox
+
+
+@dataclass(frozen=True, eq=False)
+class CoxResult:
+    """A fitted Cox model and what the notebook shows of it.
+
+    Attributes
+    ----------
+    hazard_ratios : one row per covariate: ``covariate``, ``label``, ``unit``,
+        ``hazard_ratio``, ``lower_95``, ``upper_95``, ``p_value``, ``p_holm``, ``model``.
+    concordance : Harrell's C on the fitting data.
+    ph_test : Schoenfeld-residual test per covariate: ``covariate``, ``test_statistic``,
+        ``p_value``, ``violates_ph`` (p < 0.05).
+    events, accounts : counts used.
+    strata : strata of the baseline hazard.
+    warnings : small-sample notes.
+    fitter : the lifelines ``CoxPHFitter``.
+    """
+
+    hazard_ratios: pd.DataFrame
+    concordance: float
+    ph_test: pd.DataFrame
+    events: int
+    accounts: int
+    strata: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    fitter: Any = None
+
+
+def _design(frame: pd.DataFrame, covariates: Sequence[Covariate]) -> pd.DataFrame:
+    data = pd.DataFrame(index=frame.index)
+    for c in covariates:
+        if c.name not in frame.columns:
+            raise AnalysisError(f"covariate {c.name!r} is not a column of the survival frame")
+        values = frame[c.name].astype(float)
+        if values.isna().any():
+            raise AnalysisError(
+                f"covariate {c.name!r} has {int(values.isna().sum())} missing value(s): "
+                "derive a complete covariate (e.g. a flag) before modelling"
+            )
+        data[c.name] = values / c.per
+    return data
+
+
+def cox_model(
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    strata: Sequence[str] = DEFAULT_STRATA,
+    *,
+    model: str = "main",
+) -> CoxResult:
+    r"""Stratified Cox proportional-hazards model of first churn after the landmark.
+
+    .. math:: h_k(t \mid x) = h_{0k}(t) \exp(\beta^\top x)
+
+    with a separate baseline hazard :math:`h_{0k}` per stratum :math:`k` (billing period x
+    segment by default: annual plans churn only at renewal, and segments differ in base
+    hazard) and one set of coefficients. :math:`\exp(\beta_j \cdot \text{per}_j)` is the
+    hazard ratio for ``per`` units of covariate :math:`j` (e.g. 5 active days). Ties by
+    Efron's method (lifelines ``CoxPHFitter``). All accounts enter at the landmark, so
+    the time origin (day 0) does not change the risk sets. Harrell's concordance and the
+    proportional-hazards test (scaled Schoenfeld residuals against rank of time,
+    lifelines ``proportional_hazard_test``) are reported.
+
+    Raises
+    ------
+    AnalysisError
+        A covariate observed after the landmark, missing values, or no churn at all.
+    """
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+    from statsmodels.stats.multitest import multipletests
+
+    check_observation_windows(covariates, _landmark_of(frame))
+    data = _design(frame, covariates)
+    data["duration_days"] = frame["duration_days"].astype(float)
+    data["churned"] = frame["churned"].astype(bool)
+    for s in strata:
+        data[s] = frame[s].astype(str)
+    events = int(data["churned"].sum())
+    if events == 0:
+        raise AnalysisError("no churn after the landmark in the data: a Cox model cannot be fitted")
+    notes = []
+    if events < MIN_EVENTS_PER_COVARIATE * len(covariates):
+        notes.append(
+            f"only {events} churns for {len(covariates)} covariates (fewer than {MIN_EVENTS_PER_COVARIATE} per "
+            "covariate): hazard ratios may be unstable"
+        )
+    constant = [c.name for c in covariates if data[c.name].nunique() < 2]
+    if constant:
+        raise AnalysisError(f"covariate(s) {', '.join(constant)} do not vary in the cohort: drop them")
+    fitter = CoxPHFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(data, duration_col="duration_days", event_col="churned", strata=list(strata) or None)
+        ph = proportional_hazard_test(fitter, data, time_transform="rank").summary
+    summary = fitter.summary
+    hazard_ratios = pd.DataFrame(
+        {
+            "covariate": [c.name for c in covariates],
+            "label": [c.label for c in covariates],
+            "unit": [c.unit for c in covariates],
+            "hazard_ratio": [float(summary.loc[c.name, "exp(coef)"]) for c in covariates],
+            "lower_95": [float(summary.loc[c.name, "exp(coef) lower 95%"]) for c in covariates],
+            "upper_95": [float(summary.loc[c.name, "exp(coef) upper 95%"]) for c in covariates],
+            "p_value": [float(summary.loc[c.name, "p"]) for c in covariates],
+        }
+    )
+    hazard_ratios["p_holm"] = multipletests(hazard_ratios["p_value"], method="holm")[1]
+    hazard_ratios["model"] = model
+    ph_test = pd.DataFrame(
+        {
+            "covariate": [str(i) for i in ph.index],
+            "test_statistic": ph["test_statistic"].to_numpy(dtype=float),
+            "p_value": ph["p"].to_numpy(dtype=float),
+        }
+    )
+    ph_test["violates_ph"] = ph_test["p_value"] < ALPHA
+    ph_test["model"] = model
+    return CoxResult(
+        hazard_ratios, float(fitter.concordance_index_), ph_test, events, len(data), tuple(strata), tuple(notes), fitter
+    )
+
+
+def cox_with_ph_refits(
+    frame: pd.DataFrame, covariates: Sequence[Covariate], strata: Sequence[str] = DEFAULT_STRATA
+) -> tuple[CoxResult, list[CoxResult]]:
+    """The main Cox model and, for each covariate failing the PH test, a refit stratified on it.
+
+    A binary covariate that fails is moved into the strata (its own baseline hazard, no
+    hazard ratio); a count or continuous one is stratified on its tertiles. Both fits are
+    returned so the notebook shows how much the other hazard ratios move.
+    """
+    main = cox_model(frame, covariates, strata)
+    refits = []
+    for name in main.ph_test.loc[main.ph_test["violates_ph"], "covariate"]:
+        covariate = next((c for c in covariates if c.name == name), None)
+        if covariate is None:
+            continue
+        work = frame.copy()
+        stratum = f"{name}_stratum"
+        if covariate.kind == "binary":
+            work[stratum] = work[name].astype(str)
+        else:
+            work[stratum] = pd.qcut(work[name], 3, labels=False, duplicates="drop").astype(str)
+        others = [c for c in covariates if c.name != name]
+        refits.append(cox_model(work, others, (*strata, stratum), model=f"stratified on {name}"))
+    return main, refits
+
+
+def describe_cox(result: CoxResult) -> str:
+    """One sentence: the strongest significant hazard ratio, concordance and the PH check."""
+    hr = result.hazard_ratios
+    significant = hr[hr["p_holm"] < ALPHA]
+    failing = result.ph_test.loc[result.ph_test["violates_ph"], "covariate"].tolist()
+    if significant.empty:
+        lead = "No covariate has a hazard ratio distinguishable from 1 after Holm's correction"
+    else:
+        top = significant.loc[(np.log(significant["hazard_ratio"]).abs()).idxmax()]
+        lead = (
+            f"Strongest signal: {top['label'].lower()} ({top['unit']}) multiplies the churn hazard by "
+            f"{top['hazard_ratio']:.2f} (95% CI {top['lower_95']:.2f}-{top['upper_95']:.2f})"
+        )
+    ph = (
+        f"the proportional-hazards check flags {', '.join(failing)} (refit stratified below)"
+        if failing
+        else "no covariate fails the proportional-hazards check"
+    )
+    return f"{lead}; concordance {result.concordance:.2f} on {result.accounts:,} accounts and {result.events:,} churns; {ph}."
+
+
+# --------------------------------------------------------------------------- logistic
+
+
+def auc(y_true: np.ndarray | pd.Series, score: np.ndarray | pd.Series) -> float:
+    r"""Area under the ROC curve by the Mann-Whitney rank formula.
+
+    .. math:: \text{AUC} = \frac{R_1 - n_1(n_1 + 1)/2}{n_1 n_0}
+
+    with :math:`R_1` the sum of the ranks (mid-ranks for ties) of the positives' scores.
+    The probability that a random churner is scored above a random non-churner.
+    """
+    y = np.asarray(y_true, dtype=bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = stats.rankdata(np.asarray(score, dtype=float))
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def brier_score(y_true: np.ndarray | pd.Series, probability: np.ndarray | pd.Series) -> float:
+    r"""Mean squared error of predicted probabilities, :math:`\frac1n\sum_i (p_i - y_i)^2`."""
+    y = np.asarray(y_true, dtype=float)
+    return float(np.mean((np.asarray(probability, dtype=float) - y) ** 2))
+
+
+def calibration_table(
+    y_true: np.ndarray | pd.Series, probability: np.ndarray | pd.Series, bins: int = 10
+) -> pd.DataFrame:
+    """Predicted vs observed churn by decile of predicted risk (Wilson 95% CI on the observed).
+
+    Returns
+    -------
+    DataFrame
+        ``decile`` (1 = lowest risk), ``accounts``, ``predicted`` (mean probability),
+        ``observed`` (churn rate), ``observed_lower_95``, ``observed_upper_95``.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    data = pd.DataFrame({"y": np.asarray(y_true, dtype=float), "p": np.asarray(probability, dtype=float)})
+    data["decile"] = pd.qcut(data["p"].rank(method="first"), bins, labels=False) + 1
+    grouped = data.groupby("decile").agg(accounts=("y", "size"), predicted=("p", "mean"), churned=("y", "sum"))
+    grouped["observed"] = grouped["churned"] / grouped["accounts"]
+    lower, upper = proportion_confint(grouped["churned"], grouped["accounts"], method="wilson")
+    grouped["observed_lower_95"], grouped["observed_upper_95"] = lower, upper
+    return grouped.drop(columns="churned").reset_index()
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticResult:
+    """Logistic model of churn by the horizon, with in-sample and out-of-time checks.
+
+    Attributes
+    ----------
+    odds_ratios : ``term``, ``label``, ``odds_ratio``, ``lower_95``, ``upper_95``, ``p_value``.
+    auc, brier : in-sample discrimination and accuracy (all observable accounts).
+    calibration : in-sample calibration by decile (:func:`calibration_table`).
+    out_of_time : ``auc``, ``brier``, ``base_rate`` of the model fitted on the earlier
+        cohorts and scored on the later ones, with ``train_accounts``, ``test_accounts`` and
+        ``split_month`` (first month of the test cohorts); empty if too few accounts.
+    out_of_time_calibration : calibration on the held-out later cohorts.
+    accounts, events : counts used.
+    """
+
+    odds_ratios: pd.DataFrame
+    auc: float
+    brier: float
+    calibration: pd.DataFrame
+    out_of_time: dict[str, Any]
+    out_of_time_calibration: pd.DataFrame
+    accounts: int
+    events: int
+
+
+def _logit_design(frame: pd.DataFrame, covariates: Sequence[Covariate], levels: dict[str, list[str]]) -> pd.DataFrame:
+    design = _design(frame, covariates)
+    for column, values in levels.items():
+        for value in values[1:]:
+            design[f"{column}[{value}]"] = (frame[column].astype(str) == value).astype(float)
+    design.insert(0, "const", 1.0)
+    return design
+
+
+def _fit_logit(y: pd.Series, design: pd.DataFrame) -> Any:
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.Logit(y.astype(float), design).fit(disp=0, maxiter=200)
+
+
+def logistic_model(
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    adjust_for: Sequence[str] = ("segment", "billing_period"),
+    *,
+    train_share: float = 0.7,
+) -> LogisticResult:
+    r"""Logistic regression of churn by the horizon among accounts observable to it.
+
+    .. math:: \Pr(\text{churn by } H \mid x) = \operatorname{logit}^{-1}(\alpha + \beta^\top x + \gamma^\top z)
+
+    over accounts with first paid day + :math:`H` on or before ``as_of`` (no censoring
+    inside the horizon), :math:`z` indicator columns of ``adjust_for`` (first level is the
+    reference). :math:`\exp(\beta_j \cdot \text{per}_j)` is an odds ratio. Reported: AUC
+    (:func:`auc`), Brier score (:func:`brier_score`) and calibration by decile; then an
+    out-of-time check: fit on the earliest ``train_share`` of start months, score the later
+    cohorts (does the model hold on accounts it has not seen, later in time?).
+
+    Raises
+    ------
+    AnalysisError
+        A covariate observed after the landmark, or no account observable to the horizon
+        with both outcomes.
+    """
+    check_observation_windows(covariates, _landmark_of(frame))
+    data = frame.loc[frame["observable_to_horizon"]].reset_index(drop=True)
+    y = data["churned"].astype(bool)
+    if y.nunique() < 2:
+        raise AnalysisError(
+            f"{len(data)} account(s) are observable to day {_horizon_of(frame)} and they do not include both churned "
+            "and retained accounts: the logistic model needs more history"
+        )
+    levels = {
+        c: sorted(data[c].astype(str).unique(), key=lambda v: (-(data[c].astype(str) == v).sum(), v))
+        for c in adjust_for
+    }
+    levels = {c: v for c, v in levels.items() if len(v) > 1}
+    design = _logit_design(data, covariates, levels)
+    fit = _fit_logit(y, design)
+    ci = np.exp(fit.conf_int())
+    labels = {c.name: f"{c.label} ({c.unit})" for c in covariates}
+    terms = [t for t in design.columns if t != "const"]
+    odds = pd.DataFrame(
+        {
+            "term": terms,
+            "label": [labels.get(t, t) for t in terms],
+            "odds_ratio": [float(np.exp(fit.params[t])) for t in terms],
+            "lower_95": [float(ci.loc[t, 0]) for t in terms],
+            "upper_95": [float(ci.loc[t, 1]) for t in terms],
+            "p_value": [float(fit.pvalues[t]) for t in terms],
+        }
+    )
+    probability = fit.predict(design)
+    out_of_time: dict[str, Any] = {}
+    oot_calibration = pd.DataFrame()
+    months = sorted(data["start_month"].unique())
+    if len(months) >= 4:
+        split = months[int(len(months) * train_share)]
+        train, test = data["start_month"] < split, data["start_month"] >= split
+        if y[train].nunique() == 2 and y[test].nunique() == 2 and test.sum() >= 20:
+            train_fit = _fit_logit(y[train], design.loc[train])
+            predicted = train_fit.predict(design.loc[test])
+            out_of_time = {
+                "split_month": pd.Timestamp(split).date(),
+                "train_accounts": int(train.sum()),
+                "test_accounts": int(test.sum()),
+                "auc": auc(y[test], predicted),
+                "brier": brier_score(y[test], predicted),
+                "base_rate": float(y[test].mean()),
+            }
+            oot_calibration = calibration_table(y[test], predicted, bins=min(10, max(2, int(test.sum()) // 20)))
+    return LogisticResult(
+        odds,
+        auc(y, probability),
+        brier_score(y, probability),
+        calibration_table(y, probability, bins=min(10, max(2, len(data) // 20))),
+        out_of_time,
+        oot_calibration,
+        len(data),
+        int(y.sum()),
+    )
+
+
+def describe_logistic(result: LogisticResult) -> str:
+    """One sentence: in-sample and out-of-time discrimination and accuracy."""
+    text = (
+        f"On {result.accounts:,} accounts observable to the horizon ({result.events:,} churned), the model ranks a "
+        f"churner above a retained account {result.auc:.0%} of the time (AUC {result.auc:.2f}; Brier {result.brier:.3f})"
+    )
+    oot = result.out_of_time
+    if oot:
+        text += (
+            f"; fitted on cohorts before {oot['split_month']:%b %Y} and tested on the {oot['test_accounts']:,} later "
+            f"ones, AUC {oot['auc']:.2f} and Brier {oot['brier']:.3f}"
+        )
+    else:
+        text += "; too few later cohorts for an out-of-time check"
+    return text + " (AUC 0.5 is a coin toss)."
+
+
+# --------------------------------------------------------------------------- time to first value
+
+
+def ttfv_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Time to first value as a time-to-event outcome, one row per account with a paid spell.
+
+    Columns: ``account_id``, ``segment``, ``ttfv_duration_days`` (days to first value, or
+    to the first churn / ``as_of`` when not reached: censored), ``reached_value``.
+    """
+    return con.execute(
+        """
+        select
+            first_value.account_id,
+            accounts.segment,
+            cast(first_value.ttfv_duration_days as double) as ttfv_duration_days,
+            first_value.reached_value
+        from int_day30_first_value as first_value
+        inner join stg_accounts as accounts
+            on accounts.account_id = first_value.account_id
+        order by first_value.account_id
+        """
+    ).df()
+
+
+def ttfv_curve(ttfv: pd.DataFrame) -> pd.DataFrame:
+    r"""Share of accounts that reached first value by day :math:`t`, per segment and overall.
+
+    Kaplan-Meier on time to first value, accounts without value censored at their first
+    churn or at ``as_of``: :math:`1 - \hat S(t)` is the share reached by day :math:`t`.
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (and ``All``), ``day``, ``reached`` (share), ``lower_95``, ``upper_95``.
+    """
+    parts = []
+    for segment, sub in [("All", ttfv), *sorted(ttfv.groupby("segment"))]:
+        kmf = _kmf(sub["ttfv_duration_days"], sub["reached_value"], str(segment))
+        ci = kmf.confidence_interval_survival_function_
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment": str(segment),
+                    "day": kmf.survival_function_.index.to_numpy(dtype=float),
+                    "reached": 1 - kmf.survival_function_.iloc[:, 0].to_numpy(),
+                    "lower_95": 1 - ci.iloc[:, 1].to_numpy(),
+                    "upper_95": 1 - ci.iloc[:, 0].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def ttfv_quantiles(ttfv: pd.DataFrame) -> pd.DataFrame:
+    """Median and 90th percentile time to first value per segment (Kaplan-Meier), with 95% CIs.
+
+    The p-th percentile is the first day where :math:`1 - \\hat S(t) \\ge p`; its interval is
+    read off the pointwise band (lifelines ``qth_survival_times``). ``inf`` means the
+    share never reaches p in the follow-up (e.g. 10% never reach value).
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``accounts``, ``reached``, ``median_days``, ``median_lower_95``,
+        ``median_upper_95``, ``p90_days``, ``p90_lower_95``, ``p90_upper_95``.
+    """
+    from lifelines.utils import qth_survival_times
+
+    rows = []
+    for segment, sub in [("All", ttfv), *sorted(ttfv.groupby("segment"))]:
+        kmf = _kmf(sub["ttfv_duration_days"], sub["reached_value"], str(segment))
+        ci = kmf.confidence_interval_survival_function_
+        row: dict[str, Any] = {
+            "segment": str(segment),
+            "accounts": len(sub),
+            "reached": int(sub["reached_value"].sum()),
+        }
+        for name, q in (("median", 0.5), ("p90", 0.1)):
+            bounds = qth_survival_times(q, ci)
+            row[f"{name}_days"] = float(qth_survival_times(q, kmf.survival_function_))
+            # the upper survival band reaches q later: it bounds the percentile from above
+            row[f"{name}_lower_95"] = float(np.asarray(bounds).ravel()[0])
+            row[f"{name}_upper_95"] = float(np.asarray(bounds).ravel()[1])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def describe_ttfv(quantiles: pd.DataFrame) -> str:
+    """One sentence on the overall median and p90 time to first value."""
+    overall = quantiles.loc[quantiles["segment"] == "All"].iloc[0]
+
+    def days(x: float) -> str:
+        return "not reached in the follow-up" if not np.isfinite(x) else f"{x:.0f} days"
+
+    slowest = quantiles.loc[quantiles["segment"] != "All"].sort_values("median_days").iloc[-1:]
+    p90 = overall["p90_days"]
+    text = (
+        f"Half of the accounts reach first value by {days(overall['median_days'])} "
+        f"(95% CI {overall['median_lower_95']:.0f}-{overall['median_upper_95']:.0f}); "
+        + (f"90% by {p90:.0f} days" if np.isfinite(p90) else "fewer than 90% ever reach it in the follow-up")
+    )
+    if not slowest.empty:
+        text += f"; slowest segment: {slowest['segment'].iloc[0]} (median {days(slowest['median_days'].iloc[0])})"
+    return text + "."
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def _strength(hr: float) -> str:
+    size = abs(math.log(hr))
+    if size >= math.log(1.5):
+        return "strongly"
+    if size >= math.log(1.2):
+        return "moderately"
+    return "weakly"
+
+
+def verdicts(
+    frame: pd.DataFrame, cox: CoxResult, behaviour_list: Sequence[Behaviour], logrank: pd.DataFrame
+) -> pd.DataFrame:
+    """A plain-language verdict per behaviour: predictive or not, how strongly, how sure.
+
+    A behaviour is called predictive when its Cox hazard ratio differs from 1 after
+    Holm's correction (adjusted for the other covariates and stratified); the absolute
+    risk difference at the horizon comes from the Kaplan-Meier bands (unadjusted).
+    Small-sample warnings follow :data:`MIN_EVENTS_PER_COVARIATE`,
+    :data:`MIN_BAND_ACCOUNTS` and :data:`MIN_BAND_EVENTS`.
+
+    Returns
+    -------
+    DataFrame
+        ``behaviour``, ``predictive`` (bool), ``hazard_ratio``, ``lower_95``, ``upper_95``,
+        ``p_holm``, ``risk_difference`` (worst minus best band, at the horizon),
+        ``verdict`` (sentences), ``warning``.
+    """
+    horizon = _horizon_of(frame)
+    hr = cox.hazard_ratios.set_index("covariate")
+    p_logrank = dict(zip(logrank.get("behaviour", []), logrank.get("p_holm", []), strict=False))
+    rows = []
+    for behaviour in behaviour_list:
+        risk = risk_at_horizon(frame, behaviour)
+        difference = float(risk["churn_risk"].max() - risk["churn_risk"].min()) if len(risk) > 1 else float("nan")
+        warnings_ = [w for w in risk["warning"] if w]
+        warnings_ += list(cox.warnings)
+        if behaviour.covariate not in hr.index:
+            continue
+        row = hr.loc[behaviour.covariate]
+        predictive = bool(row["p_holm"] < ALPHA)
+        hi, lo = risk.loc[risk["churn_risk"].idxmax()], risk.loc[risk["churn_risk"].idxmin()]
+        absolute = (
+            f"By day {horizon}, {hi['churn_risk']:.0%} of '{hi['band']}' churned vs {lo['churn_risk']:.0%} of "
+            f"'{lo['band']}' ({100 * difference:.0f} points apart, unadjusted)."
+        )
+        ratio = (
+            f"hazard ratio {row['hazard_ratio']:.2f} per {row['unit']} (95% CI {row['lower_95']:.2f}-"
+            f"{row['upper_95']:.2f}, Holm-adjusted p {row['p_holm']:.3g}; log-rank adjusted p "
+            f"{p_logrank.get(behaviour.label, float('nan')):.3g})"
+        )
+        unadjusted_only = not predictive and p_logrank.get(behaviour.label, 1.0) < ALPHA
+        if predictive:
+            direction = "more" if row["hazard_ratio"] > 1 else "less"
+            text = (
+                f"Predictive ({_strength(row['hazard_ratio'])}): {row['label'].lower()} goes with {direction} churn, "
+                f"{ratio}. {absolute} Next: check it holds by segment and in later cohorts, then test an "
+                "intervention (an onboarding experiment) before treating it as a lever: this is association, "
+                "not causation."
+            )
+        elif unadjusted_only:
+            text = (
+                f"Not predictive once the other behaviours are accounted for: {ratio}. {absolute} The raw gap is "
+                "explained by the covariates it travels with (accounts that use it also do the predictive things); "
+                "do not target it on its own."
+            )
+        else:
+            text = (
+                f"Not shown to be predictive: {ratio}. {absolute} The interval is what the data can rule out; "
+                "collect more cohorts before drawing a conclusion, and do not build a health score on it yet."
+            )
+        rows.append(
+            {
+                "behaviour": behaviour.label,
+                "predictive": predictive,
+                "hazard_ratio": float(row["hazard_ratio"]),
+                "lower_95": float(row["lower_95"]),
+                "upper_95": float(row["upper_95"]),
+                "p_holm": float(row["p_holm"]),
+                "risk_difference": difference,
+                "verdict": text,
+                "warning": "; ".join(dict.fromkeys(warnings_)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def lifetime_summary(con: duckdb.DuckDBPyConnection, as_of: dt.date, horizon_months: int = 36) -> pd.DataFrame:
+    r"""Average customer lifespan by segment, from the Kaplan-Meier curve of time to first churn.
+
+    Each account is followed from its first paid day to the end of its first paid spell
+    (``int_account_spells``, spell 1); an account still paying at ``as_of`` is censored there,
+    never counted as churned. With :math:`\hat S(t)` the Kaplan-Meier estimate,
+
+    .. math:: \text{RMST}(\tau) = \int_0^{\tau} \hat S(t)\,dt
+
+    is the restricted mean lifetime over the first :math:`\tau` = ``horizon_months`` months
+    (an unrestricted mean is not identified while most accounts are still paying), and the
+    median lifetime is the first :math:`t` with :math:`\hat S(t) \le 0.5` (``None`` when the
+    curve never falls that low: more than half the accounts outlive the data).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per segment and ``All``: ``segment``, ``accounts``, ``churned`` (events),
+        ``median_lifetime_months``, ``restricted_mean_months`` and ``horizon_months``.
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import restricted_mean_survival_time
+
+    frame = con.execute(
+        """
+        select
+            spells.account_id,
+            accounts.segment,
+            date_diff('day', spells.spell_start_date, coalesce(spells.spell_end_date, cast($as_of as date))) as days,
+            case when spells.spell_end_date is null then 0 else 1 end as churned
+        from int_account_spells as spells
+        inner join stg_accounts as accounts on accounts.account_id = spells.account_id
+        where spells.spell_number = 1
+        """,
+        {"as_of": as_of},
+    ).df()
+    days_per_month = 365.25 / 12
+    frame["months"] = frame["days"] / days_per_month
+    rows = []
+    groups = [("All", frame)] + [(name, group) for name, group in frame.groupby("segment")]
+    for segment, group in groups:
+        if group.empty:
+            continue
+        fitter = KaplanMeierFitter().fit(group["months"], group["churned"])
+        median = fitter.median_survival_time_
+        rows.append(
+            {
+                "segment": segment,
+                "accounts": len(group),
+                "churned": int(group["churned"].sum()),
+                "median_lifetime_months": None if not np.isfinite(median) else float(median),
+                "restricted_mean_months": float(restricted_mean_survival_time(fitter, t=horizon_months)),
+                "horizon_months": horizon_months,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,290 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="Day-30 behaviour vs month-12 churn")
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Does day-30 behaviour predict month-12 churn?
+
+    Among accounts still paying 30 days after their first paid day, does what they did in those first
+    30 days (using the key features, being active, reaching first value, opening support tickets) predict
+    whether they churn by month 12, how strongly, and how sure can we be? A landmark survival analysis:
+    Kaplan-Meier curves, log-rank tests, a stratified Cox model and a logistic model validated on later cohorts.
+    """)
+    return
+
+
+@app.cell
+def _():
+    import marimo as mo
+    import pandas as pd
+
+    from cskpi_analysis import charts, charts_survival, survival
+    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.narrative import versions_footer
+    from cskpi_analysis.notebook import data_dir
+
+    charts.enable_theme()
+    DATA = data_dir()
+    con, config = connect(DATA)
+    return charts_survival, con, config, mo, pd, survival, versions_footer
+
+
+@app.cell
+def _(mo):
+    landmark = mo.ui.dropdown(options={"day 14": 14, "day 30": 30, "day 60": 60}, value="day 30", label="Landmark")
+    horizon = mo.ui.dropdown(options={"6 months": 183, "12 months": 365, "24 months": 730}, value="12 months",
+                             label="Horizon")
+    mo.hstack([landmark, horizon], justify="start")
+    return horizon, landmark
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## The landmark cohort
+
+    Day 0 is each account's first paid day. Only accounts still paying on the landmark day are analysed,
+    and their behaviour is measured in the days before it: an account that churned on day 10 never had the
+    chance to use a feature by day 30, and counting it would make the feature look protective.
+    """)
+    return
+
+
+@app.cell
+def _(con, config, horizon, landmark, survival):
+    frame = survival.survival_frame(con, landmark.value, horizon.value, config=config)
+    cohort = survival.landmark_cohort(con)
+    cohort
+    return cohort, frame
+
+
+@app.cell
+def _(cohort, frame, mo, survival):
+    mo.md(survival.describe_cohort(cohort, frame))
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Retention by day-30 behaviour
+
+    Kaplan-Meier curves per band of each behaviour, with 95% confidence bands. The log-rank tests below ask
+    whether the curves differ; testing several behaviours at once, p-values are Holm-adjusted.
+    """)
+    return
+
+
+@app.cell
+def _(frame, survival):
+    behaviour_list = survival.behaviours(frame)
+    logrank = survival.logrank_tests(frame, behaviour_list)
+    return behaviour_list, logrank
+
+
+@app.cell
+def _(behaviour_list, mo):
+    behaviour_choice = mo.ui.dropdown(
+        options={b.label: b.name for b in behaviour_list}, value=behaviour_list[-1].label, label="Behaviour"
+    )
+    behaviour_choice
+    return (behaviour_choice,)
+
+
+@app.cell
+def _(behaviour_choice, behaviour_list, charts_survival, frame, survival):
+    _chosen = next(b for b in behaviour_list if b.name == behaviour_choice.value)
+    charts_survival.km_chart(survival.kaplan_meier_curves(frame, _chosen), int(frame.attrs["horizon_days"]))
+    return
+
+
+@app.cell
+def _(logrank, mo, survival):
+    mo.vstack([logrank.round(4), mo.md(survival.describe_logrank(logrank))])
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Absolute churn risk by the horizon
+
+    The share of each band that churned by the horizon (1 minus the Kaplan-Meier survival), with 95% CIs.
+    Hazard ratios say "how much more", this says "out of how many": what a CS leader can plan capacity on.
+    """)
+    return
+
+
+@app.cell
+def _(behaviour_list, frame, pd, survival):
+    risk = pd.concat([survival.risk_at_horizon(frame, b) for b in behaviour_list], ignore_index=True)
+    risk.round(3)
+    return (risk,)
+
+
+@app.cell
+def _(frame, mo, risk, survival):
+    mo.md(
+        " ".join(
+            survival.describe_risk(risk[risk["behaviour"] == b], int(frame.attrs["horizon_days"]))
+            for b in dict.fromkeys(risk["behaviour"])
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Cox model: which behaviours matter once the others are accounted for?
+
+    One model with every day-30 covariate, stratified by billing period (annual plans churn only at renewal)
+    and segment (each has its own base hazard). A hazard ratio above 1 means more churn. The
+    proportional-hazards check (Schoenfeld residuals) is shown below the plot; a covariate that fails it is
+    refitted as a stratum, and both fits are plotted.
+    """)
+    return
+
+
+@app.cell
+def _(frame, survival):
+    covariates = survival.default_covariates(frame)
+    cox, refits = survival.cox_with_ph_refits(frame, covariates)
+    return cox, covariates, refits
+
+
+@app.cell
+def _(charts_survival, cox, pd, refits):
+    charts_survival.forest_plot(pd.concat([cox.hazard_ratios, *[r.hazard_ratios for r in refits]], ignore_index=True))
+    return
+
+
+@app.cell
+def _(cox, mo, pd, refits, survival):
+    _ph = pd.concat([cox.ph_test, *[r.ph_test for r in refits]], ignore_index=True).round(4)
+    _notes = [mo.md(f"**Warning:** {w}") for w in cox.warnings]
+    mo.vstack([mo.md(survival.describe_cox(cox)), mo.md("**Proportional-hazards test**"), _ph, *_notes])
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Logistic model: churn by month 12, checked on later cohorts
+
+    Among accounts observable to the horizon, the odds of churning by it, adjusted for segment and billing
+    period. Discrimination (AUC), accuracy (Brier score) and calibration by decile, in sample and on the later
+    cohorts held out (fitted on the earlier ones only).
+    """)
+    return
+
+
+@app.cell
+def _(covariates, frame, survival):
+    logistic = survival.logistic_model(frame, covariates)
+    logistic.odds_ratios.round(3)
+    return (logistic,)
+
+
+@app.cell
+def _(charts_survival, logistic, mo, pd, survival):
+    _calibration = pd.concat(
+        [
+            logistic.calibration.assign(sample="in sample"),
+            logistic.out_of_time_calibration.assign(sample="later cohorts (held out)"),
+        ],
+        ignore_index=True,
+    )
+    mo.vstack([charts_survival.calibration_chart(_calibration), mo.md(survival.describe_logistic(logistic))])
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Time to first value as a time-to-event outcome
+
+    How long accounts take to reach first value. Accounts that have not reached it are censored at their
+    first churn or at the export date, not counted as "never": a naive average over those who got there
+    would understate the wait.
+    """)
+    return
+
+
+@app.cell
+def _(charts_survival, con, survival):
+    ttfv = survival.ttfv_frame(con)
+    ttfv_quantiles = survival.ttfv_quantiles(ttfv)
+    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv))
+    return (ttfv_quantiles,)
+
+
+@app.cell
+def _(mo, survival, ttfv_quantiles):
+    mo.vstack([ttfv_quantiles.round(1), mo.md(survival.describe_ttfv(ttfv_quantiles))])
+    return
+
+
+@app.cell
+def _(frame, mo, survival):
+    _risk = survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame))
+    mo.vstack([_risk.round(3), mo.md(survival.describe_risk(_risk, int(frame.attrs["horizon_days"])))])
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Verdicts
+    """)
+    return
+
+
+@app.cell
+def _(behaviour_list, cox, frame, logrank, mo, survival):
+    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank)
+    mo.md(
+        "\n".join(
+            f"- **{row.behaviour}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
+            for row in _verdicts.itertuples()
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Method and caveats
+
+    - **Landmarking and immortal time.** Day 0 is the first paid day; only accounts paying on the landmark day
+      enter, and every covariate is measured in the days before it. Covariates are declared with their
+      observation window and the code refuses any that ends after the landmark ("ever adopted", uncapped time to
+      first value): accounts that survive longer have more time to adopt, which would make anything look
+      protective.
+    - **Censoring.** Accounts still paying at the export date are censored, not retained; follow-up stops at
+      the horizon. The first churn is the event even if the account came back later.
+    - **Annual plans** churn only at renewal, so the Cox model gives billing periods (and segments) their own
+      baseline hazard. A renewal that falls on day 366 (a leap year in the first year) is after a 365-day
+      horizon.
+    - **Prediction, not causation.** Accounts that adopt a feature differ in many ways from those that do not.
+      A predictive behaviour is a candidate for an experiment (change onboarding for a random half), not a
+      proven lever. Small bands and few churns per covariate are flagged.
+    - Definitions and formulas: `docs/survival.md`; code: `cskpi_analysis/survival.py` and the SQL models
+      `int_account_spells`, `int_day30_*`, `mart_account_day30`.
+    """)
+    return
+
+
+@app.cell
+def _(mo, versions_footer):
+    mo.md(versions_footer())
+    return
+
+
+if __name__ == "__main__":
+    app.run()
