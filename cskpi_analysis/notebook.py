@@ -81,18 +81,3 @@ def data_dir(default: str = DEFAULT_DATA) -> Path:
         value = os.environ.get(DATA_ENV) or default
     return Path(str(value))
 
-
-def table(frame: Any, page_size: int = 25) -> Any:
-    """Show a frame: an interactive marimo table under marimo, the frame itself anywhere else.
-
-    marimo's default page of 10 rows would cut a stage's KPI list in the exported report;
-    outside marimo (the Jupyter copies) the plain frame keeps its numbers in ``text/plain``,
-    where nbval compares them.
-    """
-    from cskpi_analysis.charts import _under_marimo
-
-    if not _under_marimo():
-        return frame
-    import marimo as mo
-
-    return mo.ui.table(frame, page_size=page_size, selection=None)

@@ -21,12 +21,12 @@ def _():
     import marimo as mo
 
     from cskpi_analysis import catalogue, charts, charts_kpis, indicators, kpis, narrative, overview, stage_kpis
-    from cskpi_analysis.notebook import data_dir, table
+    from cskpi_analysis.notebook import data_dir
 
     charts.enable_theme()
     DATA = data_dir()
     con, config = kpis.connect(DATA)
-    return DATA, catalogue, charts_kpis, con, config, indicators, kpis, mo, narrative, overview, stage_kpis, table
+    return DATA, catalogue, charts_kpis, con, config, indicators, kpis, mo, narrative, overview, stage_kpis
 
 
 @app.cell
@@ -171,12 +171,9 @@ def _(catalogue, mo):
 
 
 @app.cell
-def _(con, segment, stage, stage_kpis, table):
+def _(con, segment, stage, stage_kpis):
     stage_table = stage_kpis.stage_view(con, stage.value, segment.value)
-    table(
-        stage_table[["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]]
-        .round(4)
-    )
+    stage_table[["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]].round(4)
     return (stage_table,)
 
 
