@@ -28,9 +28,10 @@ def marts(tmp_path_factory):
     return {name: [r[0] for r in con.execute(f"describe {name}").fetchall()] for name in names}
 
 
-def test_every_core_mart_column_is_documented(marts):
+def test_every_mart_column_is_documented(marts):
     sections = documented_sections((DOCS / "marts.md").read_text(encoding="utf-8"))
-    for mart in ("mart_account_months", "mart_kpis_monthly", "mart_retention_t12m", "mart_cohort_retention"):
+    assert len(marts) >= 9
+    for mart in marts:
         assert mart in sections, f"docs/marts.md has no section for {mart}"
         missing = [c for c in marts[mart] if f"`{c}`" not in sections[mart]]
         assert not missing, f"{mart}: undocumented columns {missing}"
