@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -270,3 +271,20 @@ def test_catalogue_command_on_a_full_fixture_can_compute_every_computable_kpi(ca
 def test_catalogue_command_prints_the_definitions_page(capsys):
     assert main(["catalogue", "--format", "markdown"]) == 0
     assert capsys.readouterr().out == definitions_markdown()
+
+
+def test_catalogue_command_with_values_on_demo_data_gives_a_value_for_every_monthly_kpi(tmp_path, capsys):
+    """Issue 7: the catalogue on the demo data; every computable KPI that lives in the monthly stage
+    mart gets a value (the rest are account-level models shown in the survival and indicators reports)."""
+    from cskpi_analysis.demo import write_demo
+
+    folder = tmp_path / "demo"
+    write_demo(folder, 300, 3)
+    assert main(["catalogue", str(folder), "--values", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r["computable_here"] == r["computable"] for r in rows)
+    mart_sql = (Path(__file__).resolve().parents[1] / "cskpi_analysis" / "sql" / "mart_stage_kpis_monthly.sql").read_text()
+    in_mart = [r for r in rows if r["computable"] and re.search(rf"'{r['kpi_id']}'", mart_sql)]
+    assert len(in_mart) >= 20
+    missing = [r["kpi_id"] for r in in_mart if r.get("value") is None]
+    assert not missing, f"no value on the demo data for {missing}"
