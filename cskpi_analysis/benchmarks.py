@@ -505,6 +505,8 @@ def compare(
             if conversion.startswith("monthly logo churn"):
                 warnings.append(f"monthly logo churn {COMPOUNDING_NOTE}")
             if refusal:
+                # no comparison was made, so an identity used to compare would be misleading
+                warnings = [w for w in warnings if not w.startswith("compared as 1 - your")]
                 warnings.append(refusal)
             higher_is_better = HIGHER_IS_BETTER[key["kpi"]]
             percentile, phrase = (None, "")

@@ -375,3 +375,13 @@ def test_the_benchmarks_command_declares_its_interface():
     args = parser.parse_args(["data/demo", "--segment", "SMB", "--format", "json", "--acv", "18000"])
     assert (command.NAME, args.segment, args.format, args.acv) == ("benchmarks", "SMB", "json", 18000.0)
     assert command.__doc__ and command.HELP
+
+
+def test_a_refused_comparison_does_not_claim_an_identity_was_used():
+    # monthly gross MRR churn against an annual GRR benchmark: refused, so no "compared as 1 - ..." note
+    user = UserKpi("gross_mrr_churn_rate", 0.01, "monthly", "monthly_rate", "All", 10.0, 1000.0, "2026-09")
+    out = compare([user], load_benchmarks())
+    refused = out[out["benchmark_kpi"] == "gross_revenue_retention"]
+    assert not refused.empty
+    assert refused["definition_warning"].str.contains("not comparable").all()
+    assert not refused["definition_warning"].str.contains("compared as 1 - your").any()
