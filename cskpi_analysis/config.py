@@ -74,8 +74,8 @@ class AnalysisConfig:
         "the latest date found in the data" (resolved by :func:`cskpi_analysis.validate.resolve_as_of`).
     key_features : features whose adoption is tracked (usage_events.feature values).
     first_value_milestone : milestone name that marks first value.
-    first_value_event : optional feature whose first use marks first value when no
-        milestone table exists ("" = not used).
+    first_value_event : optional feature whose first use marks first value instead of the
+        milestone ("" = not used: the milestone decides).
     segment_column : accounts column used as the segment.
     kpis : switches of the KPI engine.
     """

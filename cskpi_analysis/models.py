@@ -25,6 +25,7 @@ from sqlglot import exp
 from cskpi_analysis.errors import BuildCheckError
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
 LAYERS: tuple[str, ...] = ("stg", "int", "mart")
 
 
@@ -74,8 +75,8 @@ def referenced_tables(sql: str) -> set[str]:
 
 
 def parameters_of(sql: str) -> tuple[str, ...]:
-    """Bound parameter names a query uses, in order of first use."""
-    return tuple(dict.fromkeys(_PARAMETER.findall(sql)))
+    """Bound parameter names a query uses, in order of first use (comments may name others)."""
+    return tuple(dict.fromkeys(_PARAMETER.findall(_LINE_COMMENT.sub("", sql))))
 
 
 def load_models() -> dict[str, Model]:

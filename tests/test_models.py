@@ -65,3 +65,31 @@ def test_a_broken_identity_stops_the_build_with_a_clear_message(tmp_path):
 
 def test_every_check_has_a_message():
     assert all(check.message and not check.message.endswith(".sql") for check in load_checks())
+
+
+def test_parameters_named_only_in_comments_are_not_bound():
+    from cskpi_analysis.models import parameters_of
+
+    sql = "-- uses $as_of in prose only\nselect 1 as x where $snapshot = 'end' -- and $grace_days\n"
+    assert parameters_of(sql) == ("snapshot",)
+
+
+def test_first_value_is_one_rule_the_configured_event_replaces_the_milestone(tmp_path):
+    import pandas as pd
+
+    folder = write_folder(tmp_path, [("A", "2024-01-01", None, 100, 1), ("B", "2024-01-01", None, 100, 1)])
+    # A: milestone on 10 Jan, first 'reports' use on 5 Jan; B: milestone only (no 'reports' use)
+    pd.DataFrame({"account_id": ["A", "B"], "milestone": ["first_value", "first_value"],
+                  "achieved_at": ["2024-01-10 09:00:00", "2024-01-12 09:00:00"]}).to_csv(folder / "milestones.csv", index=False)  # fmt: skip
+    pd.DataFrame({"account_id": ["A"], "occurred_at": ["2024-01-05 09:00:00"], "feature": ["reports"]}).to_csv(
+        folder / "usage_events.csv", index=False
+    )
+
+    def first_values(**options):
+        con = build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 2, 29), **options))
+        return dict(con.execute("select account_id, first_value_date from int_account_first_value").fetchall())
+
+    # default: the milestone, for both accounts
+    assert first_values() == {"A": dt.date(2024, 1, 10), "B": dt.date(2024, 1, 12)}
+    # configured event: its first use, instead of the milestone (B has none: no first value)
+    assert first_values(first_value_event="reports") == {"A": dt.date(2024, 1, 5)}

@@ -43,8 +43,8 @@ cs_activities as (
     select * from stg_cs_activities
 ),
 
-milestones as (
-    select * from stg_milestones
+first_values as (
+    select * from int_account_first_value
 ),
 
 key_feature_count as (
@@ -158,31 +158,15 @@ cs_effort as (
     group by usage_grid.account_id, usage_grid.month
 ),
 
-first_value_milestone as (
-    select account_id, min(cast(achieved_at as date)) as first_value_date
-    from milestones
-    where milestone = $first_value_milestone
-    group by account_id
-),
-
-first_value_event as (
-    -- optional: the first use of a configured feature marks first value
-    select account_id, min(cast(occurred_at as date)) as first_value_date
-    from usage_events
-    where $first_value_event <> '' and feature = $first_value_event
-    group by account_id
-),
-
 first_value as (
+    -- one rule for first value, shared by the whole suite (int_account_first_value)
     select
         accounts.account_id,
         accounts.signup_date,
-        coalesce(first_value_milestone.first_value_date, first_value_event.first_value_date) as first_value_date
+        first_values.first_value_date
     from accounts
-    left join first_value_milestone
-        on first_value_milestone.account_id = accounts.account_id
-    left join first_value_event
-        on first_value_event.account_id = accounts.account_id
+    left join first_values
+        on first_values.account_id = accounts.account_id
 ),
 
 final as (

@@ -1,6 +1,5 @@
 -- One row per account with a paid spell: the day it first reached value, whenever that was
--- (not only within the landmark window): the first $first_value_milestone milestone, or the
--- first use of feature $first_value_event when that parameter is set (not empty).
+-- (not only within the landmark window), from int_account_first_value (the suite's one rule).
 -- A first value reached before the first paid day (e.g. during a trial) counts as day 0.
 -- As a time-to-event outcome: reached_value is true when value came before the first churn;
 -- ttfv_duration_days is then days_to_first_value, otherwise the follow-up until the first
@@ -11,41 +10,18 @@ with landmarks as (
     select * from int_day30_landmarks
 ),
 
-milestones as (
-    select * from stg_milestones
-),
-
-usage_events as (
-    select * from stg_usage_events
-),
-
-first_milestone as (
-    select account_id, min(cast(achieved_at as date)) as first_value_date
-    from milestones
-    where milestone = $first_value_milestone
-    group by account_id
-),
-
-first_event as (
-    select account_id, min(cast(occurred_at as date)) as first_value_date
-    from usage_events
-    where feature = $first_value_event
-    group by account_id
+first_values as (
+    -- one rule for first value, shared by the whole suite
+    select * from int_account_first_value
 ),
 
 chosen as (
-    -- the event definition replaces the milestone one when it is configured
     select
         landmarks.account_id,
-        case
-            when $first_value_event <> '' then first_event.first_value_date
-            else first_milestone.first_value_date
-        end as first_value_date
+        first_values.first_value_date
     from landmarks
-    left join first_milestone
-        on first_milestone.account_id = landmarks.account_id
-    left join first_event
-        on first_event.account_id = landmarks.account_id
+    left join first_values
+        on first_values.account_id = landmarks.account_id
 ),
 
 measured as (

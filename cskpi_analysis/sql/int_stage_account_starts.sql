@@ -3,8 +3,9 @@
 --   start_date               first paid day: the earliest start_date of a paid subscription
 --   cohort_month             the month of start_date (the start cohort of the onboarding KPIs)
 --   observed_days            days from start_date to as_of (how much of the account's life is visible)
---   first_value_at           the $first_value_milestone milestone, else the first use of the
---                            $first_value_event feature (when configured), else null
+--   first_value_at           when the account first reached value (int_account_first_value: the
+--                            $first_value_event feature's first use when configured, else the
+--                            $first_value_milestone milestone), else null
 --   days_to_first_value      days from start_date to first value; 0 when reached before paying
 --   days_to_onboarding_complete  likewise for the `onboarding_complete` milestone
 --   days_to_first_key_feature    likewise for the first use of any of $key_features
@@ -41,19 +42,9 @@ starts as (
     group by account_id
 ),
 
-first_value_milestones as (
-    select account_id, min(achieved_at) as achieved_at
-    from milestones
-    where milestone = $first_value_milestone
-    group by account_id
-),
-
-first_value_events as (
-    -- the fallback when first value is marked by a feature's first use instead of a milestone
-    select account_id, min(occurred_at) as occurred_at
-    from usage_events
-    where $first_value_event <> '' and feature = $first_value_event
-    group by account_id
+first_values as (
+    -- one rule for first value, shared by the whole suite
+    select * from int_account_first_value
 ),
 
 onboarding_completions as (
@@ -78,16 +69,14 @@ joined as (
         starts.start_date,
         cast(date_trunc('month', starts.start_date) as date) as cohort_month,
         date_diff('day', starts.start_date, cast($as_of as date)) as observed_days,
-        coalesce(first_value_milestones.achieved_at, first_value_events.occurred_at) as first_value_at,
+        first_values.first_value_at,
         onboarding_completions.achieved_at as onboarding_complete_at,
         first_key_feature_uses.occurred_at as first_key_feature_at
     from starts
     inner join accounts
         on accounts.account_id = starts.account_id
-    left join first_value_milestones
-        on first_value_milestones.account_id = starts.account_id
-    left join first_value_events
-        on first_value_events.account_id = starts.account_id
+    left join first_values
+        on first_values.account_id = starts.account_id
     left join onboarding_completions
         on onboarding_completions.account_id = starts.account_id
     left join first_key_feature_uses
