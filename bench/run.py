@@ -17,6 +17,8 @@ import datetime as dt
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -55,6 +57,33 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+PEAK_MEMORY_SCRIPT = """
+import sys
+from pathlib import Path
+folder = Path(sys.argv[2])
+if sys.argv[1] == "validate":
+    from cskpi_analysis.validate import require_valid
+    require_valid(folder)
+elif sys.argv[1] == "build":
+    from cskpi_analysis.kpis import connect
+    connect(folder)[0].close()
+else:
+    import pandas as pd
+    frames = [pd.read_csv(p) if p.suffix == ".csv" else pd.read_parquet(p) for p in folder.iterdir()
+              if p.suffix in (".csv", ".parquet")]
+# VmHWM is this address space's peak (ru_maxrss would carry over the parent's peak across exec)
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
+
+
+def peak_memory_mb(action: str, folder: Path) -> float:
+    """Peak resident memory (MB) of a fresh Python process doing ``action`` on ``folder``."""
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_SCRIPT, action, str(folder)], check=True, capture_output=True, text=True
+    ).stdout
+    return round(int(out.strip().splitlines()[-1]) / 1024, 0)  # VmHWM is in kB
+
+
 def pandas_load(folder: Path) -> None:
     for path in folder.iterdir():
         if path.suffix == ".csv":
@@ -80,8 +109,11 @@ def bench(accounts: int, formats: list[str], repeat: int, workdir: Path) -> list
             "validate_s": round(validate, 2),
             "build_s": round(build, 2),
         }
+        row["validate_peak_mb"] = peak_memory_mb("validate", folder)
+        row["build_peak_mb"] = peak_memory_mb("build", folder)
         if accounts <= 50_000:
             row["pandas_load_s"] = round(timed(lambda folder=folder: pandas_load(folder)), 2)
+            row["pandas_load_peak_mb"] = peak_memory_mb("pandas", folder)
         if events is not None:
             row["usage_events"] = events
         rows.append(row)
@@ -123,7 +155,8 @@ def main() -> None:
             if row and "pandas_load_s" in row:
                 lines.append(
                     f"- {n:,} accounts, {row['format']}: DuckDB validation takes {row['validate_s'] / row['pandas_load_s']:.2f}x "
-                    f"the time of merely loading the files into pandas (which checks nothing)."
+                    f"the time of merely loading the files into pandas (which checks nothing), and "
+                    f"{row['validate_peak_mb'] / row['pandas_load_peak_mb']:.2f}x its peak memory."
                 )
     report = "\n".join(lines) + "\n"
     print(report)
