@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from cskpi_analysis.charts import CATEGORY_PALETTE
+from cskpi_analysis.narrative import markdown_text
 
 __all__ = [
     "CHART_COLUMNS",
@@ -312,7 +313,7 @@ def definition_warnings_markdown(comparison: pd.DataFrame) -> str:
     for label, warning in zip(comparison_labels(comparison), comparison["definition_warning"], strict=True):
         if isinstance(warning, str) and warning:
             lines.append(f"- **{label}**: " + "; ".join(part.strip() for part in warning.split("; ")))
-    return "\n".join(lines)
+    return markdown_text("\n".join(lines))
 
 
 def conversions_markdown(comparison: pd.DataFrame) -> str:
@@ -340,7 +341,7 @@ def conversions_markdown(comparison: pd.DataFrame) -> str:
     parts = ["**Conversions applied** (exact only):", "\n".join(applied) if applied else "- none"]
     parts += ["**Comparisons refused** (no exact conversion; shown for context, no verdict):",
               "\n".join(refused) if refused else "- none"]  # fmt: skip
-    return "\n\n".join(parts)
+    return markdown_text("\n\n".join(parts))
 
 
 def _rate_text(value: object) -> str:

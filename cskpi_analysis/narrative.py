@@ -187,3 +187,15 @@ def versions_footer(packages: tuple[str, ...] = ("cskpi", "duckdb", "pandas", "a
         except PackageNotFoundError:
             continue
     return f"*Computed with Python {platform.python_version()}, " + ", ".join(found) + ".*"
+
+
+def markdown_text(text: str) -> str:
+    r"""Escape ``$`` so that generated text with dollar amounts is not read as LaTeX math.
+
+    marimo's Markdown treats ``$...$`` as inline math: "ACV $25K-$50K" would render as an
+    italic formula. ``\$`` renders a plain dollar sign.
+
+    >>> markdown_text("ACV $25K-$50K")
+    'ACV \\$25K-\\$50K'
+    """
+    return text.replace("\\$", "$").replace("$", "\\$")

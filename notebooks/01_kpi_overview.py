@@ -139,12 +139,14 @@ def _(bridge, charts_kpis, segment):
 
 
 @app.cell
-def _(bridge, mo):
+def _(bridge, mo, narrative):
     _steps = bridge.set_index("step")["amount"]
     mo.md(
-        f"MRR went from ${_steps['MRR at start']:,.0f} to ${_steps['MRR at end']:,.0f}: new business added "
-        f"${_steps['New']:,.0f} and expansion ${_steps['Expansion']:,.0f}, while churn took ${-_steps['Churn']:,.0f} "
-        f"and contraction ${-_steps['Contraction']:,.0f}."
+        narrative.markdown_text(
+            f"MRR went from ${_steps['MRR at start']:,.0f} to ${_steps['MRR at end']:,.0f}: new business added "
+            f"${_steps['New']:,.0f} and expansion ${_steps['Expansion']:,.0f}, while churn took "
+            f"${-_steps['Churn']:,.0f} and contraction ${-_steps['Contraction']:,.0f}."
+        )
     )
     return
 
@@ -235,8 +237,8 @@ def _(con, overview, segment):
 
 
 @app.cell
-def _(churned, contracted, mo, overview):
-    mo.md(overview.risk_sentence(churned, contracted))
+def _(churned, contracted, mo, narrative, overview):
+    mo.md(narrative.markdown_text(overview.risk_sentence(churned, contracted)))
     return
 
 

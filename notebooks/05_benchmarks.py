@@ -86,12 +86,14 @@ def _(mo, narrative, our_kpis, segment):
 
 
 @app.cell
-def _(acv, band, mo, segment):
+def _(acv, band, mo, narrative, segment):
     mo.md(
-        f"**Contract size.** The average annual contract value (ACV, 12 × MRR per account at the start of the latest "
-        f"complete month) of segment {segment.value} is **${acv:,.0f}**, which puts it in the benchmark band "
-        f"**{band or 'none'}**. Revenue retention is compared with companies of that band; a KPI with no band "
-        "figure falls back to all companies surveyed."
+        narrative.markdown_text(
+            f"**Contract size.** The average annual contract value (ACV, 12 × MRR per account at the start of the "
+            f"latest complete month) of segment {segment.value} is **${acv:,.0f}**, which puts it in the benchmark "
+            f"band **{band or 'none'}**. Revenue retention is compared with companies of that band; a KPI with no "
+            "band figure falls back to all companies surveyed."
+        )
         if acv is not None
         else f"**Contract size.** Segment {segment.value} had no paying accounts at the start of the latest complete "
         "month, so it has no ACV band: every KPI is compared with all companies surveyed."
@@ -186,8 +188,8 @@ def _(mo):
 
 
 @app.cell
-def _(benchmarks, comparison, mo):
-    mo.md(benchmarks.market_context_sentence(comparison))
+def _(benchmarks, comparison, mo, narrative):
+    mo.md(narrative.markdown_text(benchmarks.market_context_sentence(comparison)))
     return
 
 

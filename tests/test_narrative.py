@@ -92,3 +92,10 @@ def test_cohort_sentence_compares_best_and_worst_with_the_weighted_average():
     assert "3 cohorts average 81.0%" in sentence
     assert "Mar 2024, keeps 100.0% (+19.0 points) (within the noise of its size)" in sentence
     assert "Feb 2024, keeps 70.0% (-11.0 points)." in sentence
+
+
+def test_markdown_text_escapes_dollars_so_amounts_are_not_read_as_math():
+    from cskpi_analysis.narrative import markdown_text
+
+    assert markdown_text("ACV $25K-$50K") == "ACV \\$25K-\\$50K"
+    assert markdown_text(markdown_text("$5")) == "\\$5"  # idempotent: no double escaping
