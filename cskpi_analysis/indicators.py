@@ -175,7 +175,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "leading",
         "riskier",
         "days",
-        "since signup (so far, if not reached)",
+        "since the first paid day (so far, if not reached)",
         _SEED_003_TTFV,
     ),
     Indicator("latest_nps", "Latest NPS response", "leading", "healthier", "score (0-10)", "365 days", _SEED_003_NPS),

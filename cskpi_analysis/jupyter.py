@@ -23,6 +23,7 @@ nbval_sanitize.cfg`` re-runs them and compares every output.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -182,7 +183,26 @@ def normalise(nb: NotebookNode) -> NotebookNode:
             output.pop("transient", None)
             if "execution_count" in output:
                 output["execution_count"] = count
+            for mimetype, value in output.get("data", {}).items():
+                if isinstance(value, str) and "-id=" in value:
+                    output["data"][mimetype] = _stable_element_ids(value, count)
     return nb
+
+
+_ELEMENT_ID = re.compile(r"(object-id|random-id)='[0-9a-f-]{36}'")
+
+
+def _stable_element_ids(text: str, cell_number: int) -> str:
+    """marimo gives each UI element a random id per run; number them per cell instead, so that
+    rebuilding the copies changes nothing a reviewer has to read."""
+    seen: dict[str, str] = {}
+
+    def stable(match: re.Match[str]) -> str:
+        original = match.group(0).split("=", 1)[1]
+        seen.setdefault(original, f"'cell{cell_number}-element{len(seen) + 1}'")
+        return f"{match.group(1)}={seen[original]}"
+
+    return _ELEMENT_ID.sub(stable, text)
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> None:

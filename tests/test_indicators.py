@@ -123,7 +123,7 @@ def test_support_and_effort_windows(mart):
 
 
 def test_time_to_first_value_never_looks_past_the_month(mart):
-    # signup 1 Jan, first value 11 Mar: in January it is not reached yet (30 days so far, a lower bound)
+    # first paid day 1 Jan, first value 11 Mar: in January it is not reached yet (30 days so far, a lower bound)
     january, march = row(mart, "A", "2024-01-01"), row(mart, "A", "2024-03-01")
     assert (january["days_to_first_value"], bool(january["has_first_value"])) == (30, False)
     assert (march["days_to_first_value"], bool(march["has_first_value"])) == (70, True)
@@ -488,3 +488,19 @@ def test_the_command_prints_the_matrix_as_json(demo_folder, capsys):
     records = json.loads(capsys.readouterr().out)
     assert {r["indicator"] for r in records} == {item.id for item in ind.INDICATORS}
     assert [r["auc"] for r in records] == sorted((r["auc"] for r in records), reverse=True)
+
+
+def test_time_to_first_value_counts_from_the_first_paid_day_like_the_rest_of_the_suite(tmp_path):
+    from tests.test_kpis import write_folder
+
+    # signed 1 Jan, first paid day 11 Jan, first value 21 Jan: 10 days (from paying), not 20 (from signing)
+    folder = write_folder(tmp_path, [("A", "2024-01-11", None, 100, 1)])
+    (folder / "accounts.csv").write_text("account_id,signup_date,segment\nA,2024-01-01,SMB\n")
+    pd.DataFrame({"account_id": ["A"], "milestone": ["first_value"], "achieved_at": ["2024-01-21 10:00:00"]}).to_csv(
+        folder / "milestones.csv", index=False
+    )
+    con = build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 2, 29)))
+    january = con.execute(
+        "select days_to_first_value, has_first_value from mart_indicator_outcomes where month = date '2024-01-01'"
+    ).fetchone()
+    assert january == (10, True)

@@ -8,7 +8,7 @@
 -- Sentiment:            latest_nps (latest response in the 365 days ending at M's end)
 -- Vendor score:         health_score (latest score dated in M), health_score_previous_month
 -- Effort (month M):     check_ins, qbrs; cs_touches_90d (any activity, 90 days)
--- Time to first value:  days_to_first_value = days from signup to first value if reached by M's
+-- Time to first value:  days_to_first_value = days from the first paid day to first value if reached by M's
 --                       end, else the days elapsed so far (a lower bound); has_first_value
 with account_months as (
     select * from int_account_month_mrr
@@ -45,6 +45,10 @@ cs_activities as (
 
 first_values as (
     select * from int_account_first_value
+),
+
+spells as (
+    select * from int_account_spells
 ),
 
 key_feature_count as (
@@ -159,14 +163,16 @@ cs_effort as (
 ),
 
 first_value as (
-    -- one rule for first value, shared by the whole suite (int_account_first_value)
+    -- one rule for first value (int_account_first_value), counted from the first paid day like
+    -- every other time-to-first-value in the suite (day 0 = the first spell's first day)
     select
-        accounts.account_id,
-        accounts.signup_date,
+        spells.account_id,
+        spells.spell_start_date as start_date,
         first_values.first_value_date
-    from accounts
+    from spells
     left join first_values
-        on first_values.account_id = accounts.account_id
+        on first_values.account_id = spells.account_id
+    where spells.spell_number = 1
 ),
 
 final as (
@@ -195,8 +201,9 @@ final as (
         coalesce(cs_effort.cs_touches_90d, 0) as cs_touches_90d,
         case
             when first_value.first_value_date <= usage_grid.month_end
-                then date_diff('day', first_value.signup_date, first_value.first_value_date)
-            else date_diff('day', first_value.signup_date, usage_grid.month_end)
+                -- value reached before the first paid day (a trial) counts as day 0
+                then greatest(date_diff('day', first_value.start_date, first_value.first_value_date), 0)
+            else date_diff('day', first_value.start_date, usage_grid.month_end)
         end as days_to_first_value,
         coalesce(first_value.first_value_date <= usage_grid.month_end, false) as has_first_value
     from usage_grid
