@@ -42,3 +42,43 @@ def test_an_unexpected_error_is_reported_as_a_bug_without_a_traceback(monkeypatc
     code = cli.main(["kpis", "somewhere"])
     err = capsys.readouterr().err
     assert code == 2 and "internal error: RuntimeError: boom" in err and "Traceback" not in err
+
+
+VALID = __import__("pathlib").Path(__file__).parent / "fixtures" / "contract" / "valid"
+
+
+def test_build_writes_a_database_with_every_mart(tmp_path, capsys):
+    import duckdb
+
+    target = tmp_path / "kpis.duckdb"
+    assert cli.main(["build", str(VALID), "--db", str(target)]) == 0
+    assert "all reconciliation checks passed" in capsys.readouterr().out
+    con = duckdb.connect(str(target), read_only=True)
+    marts = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {"mart_account_months", "mart_kpis_monthly", "mart_retention_t12m", "mart_cohort_retention"} <= marts
+
+
+def test_kpis_prints_every_rate_with_what_it_is_computed_from(capsys):
+    import json
+
+    assert cli.main(["kpis", str(VALID), "--format", "json", "--all-columns", "--months", "0"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(r["segment"] == "All" for r in rows)
+    for row in rows:
+        if row["logo_churn_rate_denominator"]:
+            expected = row["logo_churn_rate_numerator"] / row["logo_churn_rate_denominator"]
+            assert row["logo_churn_rate"] == pytest.approx(expected, rel=1e-12)  # JSON keeps 15 digits
+
+
+def test_sensitivity_lists_each_alternative_definition(capsys):
+    assert cli.main(["sensitivity", str(VALID), "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    for alternative in ("snapshot at month start", "re-signup grace gap of 31 days", "reactivation counted as new"):
+        assert alternative in header
+
+
+def test_commands_refuse_a_folder_that_breaks_the_contract(tmp_path, capsys):
+    (tmp_path / "accounts.csv").write_text("account_id,signup_date\nA,2024-01-01\n")
+    assert cli.main(["kpis", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "subscriptions" in err and "Traceback" not in err

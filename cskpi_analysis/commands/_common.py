@@ -24,7 +24,7 @@ def print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
-        print(frame.to_json(orient="records", date_format="iso", indent=2))
+        print(frame.to_json(orient="records", date_format="iso", indent=2, double_precision=15))
     else:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             print(frame.to_string(index=False))
