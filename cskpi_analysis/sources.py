@@ -44,13 +44,16 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _read(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+    """The file at ``path`` as a relation, CSV columns as text (nothing cast, nothing lost)."""
+    if path.suffix == ".csv":
+        return con.read_csv(str(path), header=True, all_varchar=True)
+    return con.read_parquet(str(path))
+
+
 def raw_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
     """The file at ``path`` as a relation: CSV columns as text, plus ``_row`` (1-based)."""
-    if path.suffix == ".csv":
-        rel = con.read_csv(str(path), header=True, all_varchar=True)
-    else:
-        rel = con.read_parquet(str(path))
-    return rel.select("*, row_number() over () as _row")
+    return _read(con, path).select("*, row_number() over () as _row")
 
 
 def _empty_projection(table: Table) -> str:
@@ -75,9 +78,7 @@ def register_sources(
         if path is None:
             con.sql(f"select {_empty_projection(table)} where false").create_view(view, replace=True)
             continue
-        rel = con.read_csv(str(path), header=True, all_varchar=True) if path.suffix == ".csv" else con.read_parquet(
-            str(path)
-        )
+        rel = _read(con, path)
         available = set(rel.columns)
         select = []
         for col in table.columns:

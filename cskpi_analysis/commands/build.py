@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from cskpi_analysis.commands._common import add_data_dir
+from cskpi_analysis.sources import quote_identifier
 
 NAME = "build"
 HELP = "build the KPI marts into a DuckDB file"
@@ -28,15 +29,8 @@ def run(args: argparse.Namespace) -> int:
         "select table_name from information_schema.tables where table_name like 'mart_%' order by table_name"
     ).fetchall()
     for (table,) in tables:
-        count = con.execute(f"select count(*) from {duckdb_identifier(table)}").fetchone()[0]
+        count = con.execute(f"select count(*) from {quote_identifier(table)}").fetchone()[0]
         print(f"{table:28s} {count:>10,} rows")
     con.close()
     print(f"built {args.db} (as_of {config.as_of}); all reconciliation checks passed")
     return 0
-
-
-def duckdb_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-
