@@ -77,8 +77,20 @@ def test_sensitivity_lists_each_alternative_definition(capsys):
         assert alternative in header
 
 
-def test_commands_refuse_a_folder_that_breaks_the_contract(tmp_path, capsys):
-    (tmp_path / "accounts.csv").write_text("account_id,signup_date\nA,2024-01-01\n")
-    assert cli.main(["kpis", str(tmp_path)]) == 1
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["kpis"], ["build", "--db", "{tmp}/out.duckdb"], ["sensitivity"], ["survival"], ["indicators"],
+        ["benchmarks"], ["catalogue"], ["report", "--out", "{tmp}/reports"], ["jupyter", "--out", "{tmp}/copies"],
+    ],
+    ids=lambda arguments: arguments[0],
+)  # fmt: skip
+def test_every_command_given_data_refuses_a_folder_that_breaks_the_contract(tmp_path, capsys, arguments):
+    broken = tmp_path / "exports"
+    broken.mkdir()
+    (broken / "accounts.csv").write_text("account_id,signup_date\nA,2024-01-01\n")  # no subscriptions.csv
+    command, *options = arguments
+    assert cli.main([command, str(broken), *(o.format(tmp=tmp_path) for o in options)]) == 1
     err = capsys.readouterr().err
     assert "subscriptions" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]  # nothing written

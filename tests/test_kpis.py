@@ -351,3 +351,20 @@ def test_build_does_not_modify_the_source_files(tmp_path):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     build(folder, D(2024, 2, 29))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_on_demo_data_the_identities_hold_and_the_planted_segment_differences_show(tmp_path):
+    """build_marts runs every reconciliation check (a failure raises); the demo plants monthly churn
+    hazards of 2.5% (SMB) > 1.2% (Mid-Market) > 0.6% (Enterprise) and more expansion in Enterprise
+    (docs/demo_data.md), so pooled monthly logo churn must be ordered the same way."""
+    from cskpi_analysis.demo import write_demo
+    from cskpi_analysis.validate import require_valid
+
+    folder = tmp_path / "demo"
+    write_demo(folder, 1500, 5)
+    config, _ = require_valid(folder)
+    con = build_marts(folder, config)
+    churn = {s: {k.kpi: k for k in headline_kpis(con, s)}["logo_churn_rate"].value for s in ("SMB", "Mid-Market", "Enterprise")}
+    assert churn["SMB"] > churn["Mid-Market"] > churn["Enterprise"]
+    expansion = {s: {k.kpi: k for k in headline_kpis(con, s)}["expansion_rate"].value for s in ("SMB", "Enterprise")}
+    assert expansion["Enterprise"] > expansion["SMB"]

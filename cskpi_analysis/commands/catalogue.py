@@ -57,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     config = None
     available = None
     if args.data_dir is not None:
-        if not args.data_dir.is_dir():
-            raise ConfigError(f"{args.data_dir}: no such folder")
-        from cskpi_analysis.config import load_config
+        from cskpi_analysis.validate import require_valid
 
-        config = load_config(args.data_dir)
+        # like every command given data: validate first, refuse on errors (missing optional
+        # tables are not errors: their KPIs are simply "not computable here")
+        config, _report = require_valid(args.data_dir)
         available = available_columns_in_folder(args.data_dir)
     frame = catalogue_frame(available_tables=available, config=config, stage=args.stage)
     if args.values:

@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cskpi_analysis.jupyter import JupyterCopyError, build_copies
     from cskpi_analysis.report import find_notebooks
+    from cskpi_analysis.validate import require_valid
 
-    if not args.data_dir.is_dir():
-        raise JupyterCopyError(f"{args.data_dir} is not a folder (make demo writes data/demo)")
+    require_valid(args.data_dir)  # refuse to run the notebooks on a folder that breaks the contract
     notebooks = find_notebooks(args.notebooks)
     if not notebooks:
         raise JupyterCopyError(f"no notebooks NN_topic.py in {args.notebooks}/")
