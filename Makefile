@@ -38,12 +38,14 @@ report: demo
 
 test: demo
 	$(BIN)/ruff check cskpi_analysis tests notebooks bench
+	$(BIN)/ruff format --check cskpi_analysis tests notebooks bench
 	$(BIN)/marimo check --strict notebooks/[0-9][0-9]_*.py
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks/jupyter --nbval-sanitize-with nbval_sanitize.cfg
 
 lint: $(STAMP)
 	$(BIN)/ruff check cskpi_analysis tests notebooks bench
+	$(BIN)/ruff format --check cskpi_analysis tests notebooks bench
 
 jupyter: demo
 	$(BIN)/cskpi jupyter $(DEMO)

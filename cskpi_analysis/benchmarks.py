@@ -53,14 +53,41 @@ from cskpi_analysis.errors import AnalysisError, DataContractError
 
 #: Columns of the benchmarks file, in order.
 BENCHMARK_COLUMNS: tuple[str, ...] = (
-    "benchmark_id", "kpi", "period", "form", "segment_kind", "segment", "acv_min", "acv_max", "statistic",
-    "value", "source", "publisher", "year", "sample", "definition", "citation", "reliability", "source_row", "notes",
+    "benchmark_id",
+    "kpi",
+    "period",
+    "form",
+    "segment_kind",
+    "segment",
+    "acv_min",
+    "acv_max",
+    "statistic",
+    "value",
+    "source",
+    "publisher",
+    "year",
+    "sample",
+    "definition",
+    "citation",
+    "reliability",
+    "source_row",
+    "notes",
 )
 
 #: Columns that must never be empty.
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    "benchmark_id", "kpi", "period", "form", "segment_kind", "segment", "statistic", "value", "source",
-    "year", "definition", "reliability",
+    "benchmark_id",
+    "kpi",
+    "period",
+    "form",
+    "segment_kind",
+    "segment",
+    "statistic",
+    "value",
+    "source",
+    "year",
+    "definition",
+    "reliability",
 )
 
 #: KPI ids used across cskpi, with whether a higher value is better for the company.
@@ -217,8 +244,12 @@ def validate_benchmarks(raw: pd.DataFrame, name: str = "benchmarks") -> pd.DataF
     frame = raw.loc[:, list(BENCHMARK_COLUMNS)].astype(str).apply(lambda col: col.str.strip())
     problems: list[str] = []
     allowed = {
-        "kpi": KPI_IDS, "period": PERIODS, "form": FORMS, "segment_kind": SEGMENT_KINDS,
-        "statistic": STATISTICS, "reliability": RELIABILITIES,
+        "kpi": KPI_IDS,
+        "period": PERIODS,
+        "form": FORMS,
+        "segment_kind": SEGMENT_KINDS,
+        "statistic": STATISTICS,
+        "reliability": RELIABILITIES,
     }
     for position, record in enumerate(frame.to_dict("records"), start=1):
         where = f"row {position} ({record['benchmark_id'] or 'no benchmark_id'})"
@@ -238,7 +269,9 @@ def validate_benchmarks(raw: pd.DataFrame, name: str = "benchmarks") -> pd.DataF
             problems.append(f"{where}: an acv_band row needs acv_min or acv_max")
         if record["segment_kind"] == "all" and record["segment"] not in ("", "All"):
             problems.append(f"{where}: segment_kind all needs segment 'All', got {record['segment']!r}")
-    duplicated = sorted(set(frame.loc[frame["benchmark_id"].duplicated() & (frame["benchmark_id"] != ""), "benchmark_id"]))
+    duplicated = sorted(
+        set(frame.loc[frame["benchmark_id"].duplicated() & (frame["benchmark_id"] != ""), "benchmark_id"])
+    )
     if duplicated:
         problems.append(f"duplicate benchmark_id: {', '.join(duplicated)}")
     if problems:
@@ -280,7 +313,9 @@ def acv_band(annual_contract_value: float, benchmarks: pd.DataFrame) -> str | No
     """
     if annual_contract_value is None or not math.isfinite(annual_contract_value) or annual_contract_value < 0:
         return None
-    bands = benchmarks.loc[benchmarks["segment_kind"] == "acv_band", ["segment", "acv_min", "acv_max"]].drop_duplicates()
+    bands = benchmarks.loc[
+        benchmarks["segment_kind"] == "acv_band", ["segment", "acv_min", "acv_max"]
+    ].drop_duplicates()
     lower = bands["acv_min"].fillna(-math.inf)
     upper = bands["acv_max"].fillna(math.inf)
     holding = bands[(lower <= annual_contract_value) & (annual_contract_value < upper)]
@@ -385,17 +420,23 @@ def definition_warnings(user: UserKpi, benchmark_kpi: str, period: str, form: st
     warnings: list[str] = []
     user_basis, bench_basis = KPI_BASIS.get(user.kpi), KPI_BASIS.get(benchmark_kpi)
     if user_basis != bench_basis:
-        warnings.append(f"{user_basis} vs {bench_basis}: your KPI counts {user_basis}s, the benchmark counts {bench_basis}")
+        warnings.append(
+            f"{user_basis} vs {bench_basis}: your KPI counts {user_basis}s, the benchmark counts {bench_basis}"
+        )
     periodless = user.form in _PERIODLESS_FORMS and form in _PERIODLESS_FORMS
     if user.period != period and not periodless:
         warnings.append(f"{user.period} vs {period}: your value is {user.period}, the benchmark is {period}")
     if user.form != form and not periodless:
         if "t12m" in (user.form, form) and "monthly_rate" in (user.form, form) and user.kpi == benchmark_kpi:
-            warnings.append(f"T12M vs monthly {_LABELS[user.kpi]}: a trailing-twelve-month cohort figure is not a monthly rate")
+            warnings.append(
+                f"T12M vs monthly {_LABELS[user.kpi]}: a trailing-twelve-month cohort figure is not a monthly rate"
+            )
         elif {user.form, form} == {"t12m", "annual_rate"}:
             warnings.append("T12M cohort vs annual rate: equal only when both count the base of 12 months ago")
     if benchmark_kpi != user.kpi and COMPLEMENTS.get(user.kpi) == benchmark_kpi:
-        warnings.append(f"compared as 1 - your {_LABELS[user.kpi]} = {_LABELS[benchmark_kpi]} (identity on the same base)")
+        warnings.append(
+            f"compared as 1 - your {_LABELS[user.kpi]} = {_LABELS[benchmark_kpi]} (identity on the same base)"
+        )
     if statistic == "mean":
         warnings.append("mean vs median: the benchmark is an average across companies, pulled by outliers")
     return warnings
@@ -434,7 +475,9 @@ def _pct(fraction: float) -> str:
 def _select_peer_rows(candidates: pd.DataFrame, segment: str, band: str | None) -> tuple[pd.DataFrame, str]:
     """Named segment, else ACV band, else All: the first level with rows."""
     if segment and segment.casefold() != "all":
-        named = candidates[(candidates["segment_kind"] == "segment") & (candidates["segment"].str.casefold() == segment.casefold())]
+        named = candidates[
+            (candidates["segment_kind"] == "segment") & (candidates["segment"].str.casefold() == segment.casefold())
+        ]
         if not named.empty:
             return named, "segment"
     if band is not None:
@@ -447,11 +490,38 @@ def _select_peer_rows(candidates: pd.DataFrame, segment: str, band: str | None) 
 _GROUP_KEYS = ["kpi", "period", "form", "segment_kind", "segment", "source", "publisher", "year"]
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
-    "kpi", "our_period", "our_form", "segment", "as_of_month", "our_value", "our_numerator", "our_denominator",
-    "benchmark_kpi", "benchmark_period", "benchmark_form", "match", "benchmark_segment", "compared_value",
-    "conversion", "benchmark_median", "benchmark_p25", "benchmark_p75", "benchmark_mean", "percentile",
-    "percentile_phrase", "higher_is_better", "comparable", "verdict", "definition_warning", "source",
-    "publisher", "year", "reliability", "definition", "citation", "benchmark_ids",
+    "kpi",
+    "our_period",
+    "our_form",
+    "segment",
+    "as_of_month",
+    "our_value",
+    "our_numerator",
+    "our_denominator",
+    "benchmark_kpi",
+    "benchmark_period",
+    "benchmark_form",
+    "match",
+    "benchmark_segment",
+    "compared_value",
+    "conversion",
+    "benchmark_median",
+    "benchmark_p25",
+    "benchmark_p75",
+    "benchmark_mean",
+    "percentile",
+    "percentile_phrase",
+    "higher_is_better",
+    "comparable",
+    "verdict",
+    "definition_warning",
+    "source",
+    "publisher",
+    "year",
+    "reliability",
+    "definition",
+    "citation",
+    "benchmark_ids",
 )
 
 
@@ -514,44 +584,51 @@ def compare(
             if compared is not None:
                 percentile, phrase = percentile_position(compared, p25, median, p75)
                 verdict = verdict_from_benchmark(
-                    compared, higher_is_better=higher_is_better, median=median, p25=p25, p75=p75, mean=mean,
+                    compared,
+                    higher_is_better=higher_is_better,
+                    median=median,
+                    p25=p25,
+                    p75=p75,
+                    mean=mean,
                     tolerance=tolerance,
                 )
             first = group.iloc[0]
-            records.append({
-                "kpi": user.kpi,
-                "our_period": user.period,
-                "our_form": user.form,
-                "segment": user.segment,
-                "as_of_month": str(user.as_of_month),
-                "our_value": float(user.value),
-                "our_numerator": user.numerator,
-                "our_denominator": user.denominator,
-                "benchmark_kpi": key["kpi"],
-                "benchmark_period": key["period"],
-                "benchmark_form": key["form"],
-                "match": match,
-                "benchmark_segment": key["segment"],
-                "compared_value": math.nan if compared is None else compared,
-                "conversion": conversion,
-                "benchmark_median": median,
-                "benchmark_p25": p25,
-                "benchmark_p75": p75,
-                "benchmark_mean": mean,
-                "percentile": math.nan if percentile is None else percentile,
-                "percentile_phrase": phrase,
-                "higher_is_better": higher_is_better,
-                "comparable": compared is not None,
-                "verdict": verdict,
-                "definition_warning": "; ".join(warnings),
-                "source": key["source"],
-                "publisher": key["publisher"],
-                "year": int(key["year"]),
-                "reliability": _worst_reliability(group["reliability"]),
-                "definition": str(first["definition"]),
-                "citation": str(first["citation"]),
-                "benchmark_ids": ",".join(group["benchmark_id"]),
-            })
+            records.append(
+                {
+                    "kpi": user.kpi,
+                    "our_period": user.period,
+                    "our_form": user.form,
+                    "segment": user.segment,
+                    "as_of_month": str(user.as_of_month),
+                    "our_value": float(user.value),
+                    "our_numerator": user.numerator,
+                    "our_denominator": user.denominator,
+                    "benchmark_kpi": key["kpi"],
+                    "benchmark_period": key["period"],
+                    "benchmark_form": key["form"],
+                    "match": match,
+                    "benchmark_segment": key["segment"],
+                    "compared_value": math.nan if compared is None else compared,
+                    "conversion": conversion,
+                    "benchmark_median": median,
+                    "benchmark_p25": p25,
+                    "benchmark_p75": p75,
+                    "benchmark_mean": mean,
+                    "percentile": math.nan if percentile is None else percentile,
+                    "percentile_phrase": phrase,
+                    "higher_is_better": higher_is_better,
+                    "comparable": compared is not None,
+                    "verdict": verdict,
+                    "definition_warning": "; ".join(warnings),
+                    "source": key["source"],
+                    "publisher": key["publisher"],
+                    "year": int(key["year"]),
+                    "reliability": _worst_reliability(group["reliability"]),
+                    "definition": str(first["definition"]),
+                    "citation": str(first["citation"]),
+                    "benchmark_ids": ",".join(group["benchmark_id"]),
+                }
+            )
     return pd.DataFrame.from_records(records, columns=list(COMPARISON_COLUMNS))
 
 
@@ -604,8 +681,7 @@ def _sentence(row: pd.Series) -> str:
     central = row["benchmark_median"] if statistic == "median" else row["benchmark_mean"]
     bench_label = _kpi_phrase(row["benchmark_kpi"], row["benchmark_period"], row["benchmark_form"])
     market = (
-        f"the {statistic} {bench_label} for {_peer_phrase(row)} is {_pct(central)} "
-        f"({row['publisher']}, {row['year']})"
+        f"the {statistic} {bench_label} for {_peer_phrase(row)} is {_pct(central)} ({row['publisher']}, {row['year']})"
     )
     position = f", {row['percentile_phrase']}" if row["percentile_phrase"] else ""
     healthy = face_value_healthy(row["kpi"], row["our_period"], row["our_value"])
@@ -640,7 +716,9 @@ def market_context_sentence(comparison: pd.DataFrame) -> str:
     logo retention for SMB companies is 94% (...): below market. This is "good numbers
     in a bad market": fine in isolation, behind its peers."
     """
-    usable = comparison[comparison["comparable"] & comparison["verdict"].notna()] if not comparison.empty else comparison
+    usable = (
+        comparison[comparison["comparable"] & comparison["verdict"].notna()] if not comparison.empty else comparison
+    )
     sentences: list[str] = []
     for family in _SENTENCE_FAMILIES:
         rows = usable[usable["kpi"].isin(family)]
@@ -650,7 +728,9 @@ def market_context_sentence(comparison: pd.DataFrame) -> str:
             _match=rows["match"].map(_MATCH_RANK),
             _reliability=rows["reliability"].map(_RELIABILITY_RANK),
             _monthly=(rows["our_period"] == "monthly").astype(int),
-        ).sort_values(["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable")
+        ).sort_values(
+            ["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable"
+        )
         sentences.append(_sentence(ranked.iloc[0]))
     if not sentences:
         return (

@@ -258,7 +258,9 @@ def daily_activity_chart(daily: pd.DataFrame, title: str = "Usage events and act
 
 def segment_bars_chart(frame: pd.DataFrame, value: str, title: str, *, value_format: str = ".1%") -> alt.Chart:
     """One horizontal bar per segment (``segment`` and ``value`` columns; more columns go in the tooltip)."""
-    tooltip = [alt.Tooltip(f"{c}:Q", format=value_format if c == value else ",") for c in frame.columns if c != "segment"]
+    tooltip = [
+        alt.Tooltip(f"{c}:Q", format=value_format if c == value else ",") for c in frame.columns if c != "segment"
+    ]
     return (
         alt.Chart(frame)
         .mark_bar()

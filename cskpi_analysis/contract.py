@@ -105,8 +105,13 @@ TABLES: dict[str, Table] = {
             account_reference=False,
             columns=(
                 Column("account_id", "string", True, "Unique account identifier."),
-                Column("signup_date", "date", True, "Date the account signed up (contract signature).",
-                       not_after_as_of=True),
+                Column(
+                    "signup_date",
+                    "date",
+                    True,
+                    "Date the account signed up (contract signature).",
+                    not_after_as_of=True,
+                ),
                 Column("segment", "string", False, "Customer segment, e.g. SMB, Mid-Market, Enterprise."),
                 Column("plan", "string", False, "Plan at signup."),
                 Column("industry", "string", False, "Industry of the customer."),
@@ -125,15 +130,26 @@ TABLES: dict[str, Table] = {
             "hold several, overlapping or not, and their MRR adds up.",
             columns=(
                 _ACCOUNT_ID,
-                Column("start_date", "date", True, "First day the subscription is paid for.",
-                       not_after_as_of=True),
-                Column("end_date", "date", False, "First day NOT covered (exclusive end); empty while ongoing. "
-                       "Must be after start_date. May lie after as_of (a scheduled end)."),
-                Column("mrr", "decimal", True, "Monthly-normalised recurring revenue of the subscription "
-                       "(an annual plan's yearly price / 12), in the account's currency.", minimum=0),
+                Column("start_date", "date", True, "First day the subscription is paid for.", not_after_as_of=True),
+                Column(
+                    "end_date",
+                    "date",
+                    False,
+                    "First day NOT covered (exclusive end); empty while ongoing. "
+                    "Must be after start_date. May lie after as_of (a scheduled end).",
+                ),
+                Column(
+                    "mrr",
+                    "decimal",
+                    True,
+                    "Monthly-normalised recurring revenue of the subscription "
+                    "(an annual plan's yearly price / 12), in the account's currency.",
+                    minimum=0,
+                ),
                 Column("plan", "string", False, "Plan of this subscription."),
-                Column("billing_period_months", "integer", False, "Billing period: 1 = monthly, 12 = annual.",
-                       minimum=1),
+                Column(
+                    "billing_period_months", "integer", False, "Billing period: 1 = monthly, 12 = annual.", minimum=1
+                ),
             ),
         ),
         Table(
@@ -156,12 +172,28 @@ TABLES: dict[str, Table] = {
                 _ACCOUNT_ID,
                 Column("ticket_id", "string", True, "Unique ticket identifier."),
                 Column("opened_at", "timestamp", True, "When the ticket was opened.", not_after_as_of=True),
-                Column("first_response_at", "timestamp", False, "First response by support; empty if none yet.",
-                       not_after_as_of=True),
-                Column("resolved_at", "timestamp", False, "When it was resolved; empty if still open.",
-                       not_after_as_of=True),
-                Column("csat", "integer", False, "Customer satisfaction rating of the ticket, 1 (worst) to 5.",
-                       minimum=1, maximum=5),
+                Column(
+                    "first_response_at",
+                    "timestamp",
+                    False,
+                    "First response by support; empty if none yet.",
+                    not_after_as_of=True,
+                ),
+                Column(
+                    "resolved_at",
+                    "timestamp",
+                    False,
+                    "When it was resolved; empty if still open.",
+                    not_after_as_of=True,
+                ),
+                Column(
+                    "csat",
+                    "integer",
+                    False,
+                    "Customer satisfaction rating of the ticket, 1 (worst) to 5.",
+                    minimum=1,
+                    maximum=5,
+                ),
             ),
         ),
         Table(
@@ -182,9 +214,15 @@ TABLES: dict[str, Table] = {
             columns=(
                 _ACCOUNT_ID,
                 Column("scored_at", "date", True, "Date the score was computed.", not_after_as_of=True),
-                Column("score", "decimal", True, "The vendor's health score (higher = healthier), typically "
-                       "0-100; cskpi validates it against churn rather than trusting it.", minimum=0,
-                       maximum=100),
+                Column(
+                    "score",
+                    "decimal",
+                    True,
+                    "The vendor's health score (higher = healthier), typically "
+                    "0-100; cskpi validates it against churn rather than trusting it.",
+                    minimum=0,
+                    maximum=100,
+                ),
             ),
         ),
         Table(
@@ -204,8 +242,13 @@ TABLES: dict[str, Table] = {
             unique_key=("account_id", "milestone"),
             columns=(
                 _ACCOUNT_ID,
-                Column("milestone", "string", True, "Milestone name; `first_value` (configurable) marks time "
-                       "to first value; `onboarding_complete` marks onboarding completion."),
+                Column(
+                    "milestone",
+                    "string",
+                    True,
+                    "Milestone name; `first_value` (configurable) marks time "
+                    "to first value; `onboarding_complete` marks onboarding completion.",
+                ),
                 Column("achieved_at", "timestamp", True, "When the milestone was reached.", not_after_as_of=True),
             ),
         ),

@@ -156,8 +156,7 @@ PARAMETERS: dict[str, Any] = {
         "hazard_unit": "per month, month = 365.25/12 days",
         "base_monthly_hazard_by_segment": {"SMB": 0.025, "Mid-Market": 0.012, "Enterprise": 0.006},
         "base_hazard_reference_group": "adopters of the key feature with fast time to first value",
-        "hazard_ratios": {"no_key_feature_30d": 2.0, "slow_ttfv": 1.6, "early_ticket_count": 1.0,
-                          "early_csat": 1.0},
+        "hazard_ratios": {"no_key_feature_30d": 2.0, "slow_ttfv": 1.6, "early_ticket_count": 1.0, "early_csat": 1.0},
         "monthly_plan_churn_day": "first subscription start + ceil(latent days), at least 1 day",
         "annual_plan_churn_day": "first renewal anniversary (start + 12k calendar months, k >= 1) on or after "
         "the latent churn time",
@@ -205,8 +204,7 @@ PARAMETERS: dict[str, Any] = {
         "contraction_decrease_uniform": [0.10, 0.40],
         "plan_upgrade_probability_on_expansion": 0.30,
         "plan_downgrade_probability_on_contraction": 0.30,
-        "representation": "the running subscription ends and a new one (new mrr, maybe new plan) starts the same "
-        "day",
+        "representation": "the running subscription ends and a new one (new mrr, maybe new plan) starts the same day",
         "add_on_monthly_rate_by_segment": {"SMB": 0.003, "Mid-Market": 0.008, "Enterprise": 0.015},
         "add_on": "at most one per episode: an overlapping subscription with plan 'Add-on', mrr = "
         "uniform(0.10, 0.30) x the episode's first mrr; ends with the episode, or (monthly plans, 30%) earlier",
@@ -223,8 +221,11 @@ PARAMETERS: dict[str, Any] = {
     "usage": {
         "features": list(FEATURES),
         "feature_probabilities": [0.30, 0.18, 0.15, 0.10, 0.12, 0.08, 0.07],
-        "users_by_segment": {"SMB": "1 + Poisson(1.5)", "Mid-Market": "2 + Poisson(4)",
-                             "Enterprise": "5 + Poisson(12)"},
+        "users_by_segment": {
+            "SMB": "1 + Poisson(1.5)",
+            "Mid-Market": "2 + Poisson(4)",
+            "Enterprise": "5 + Poisson(12)",
+        },
         "users_base_by_segment": {"SMB": 1, "Mid-Market": 2, "Enterprise": 5},
         "users_extra_poisson_mean_by_segment": {"SMB": 1.5, "Mid-Market": 4.0, "Enterprise": 12.0},
         "users_max": 99,
@@ -480,8 +481,13 @@ def _account_ids(indices: np.ndarray, first: int, count: int) -> pa.Array:
     return _strings(vocabulary, np.asarray(indices, dtype=np.int64) - first)
 
 
-_ARROW_TYPES = {"string": pa.string(), "date": pa.date32(), "timestamp": pa.timestamp("s"),
-                "decimal": pa.float64(), "integer": pa.int64()}
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("s"),
+    "decimal": pa.float64(),
+    "integer": pa.int64(),
+}
 
 
 def _schema(table: str) -> pa.Schema:
@@ -521,14 +527,24 @@ def _build_model(n: int, seed: int, as_of: dt.date) -> _Model:
         "latent_log_hazard_sd": covariates.log_hazard_sd,
     }
     return _Model(
-        n_accounts=n, as_of_day=as_of_day, accounts=accounts, subscriptions=subscriptions, segment=segment,
-        signup=signup, covariates=covariates, episode_account=episodes.account, episode_start=episodes.start,
-        episode_end=episodes.end, shard_seeds=shard_seeds, summary=summary,
+        n_accounts=n,
+        as_of_day=as_of_day,
+        accounts=accounts,
+        subscriptions=subscriptions,
+        segment=segment,
+        signup=signup,
+        covariates=covariates,
+        episode_account=episodes.account,
+        episode_start=episodes.start,
+        episode_end=episodes.end,
+        shard_seeds=shard_seeds,
+        summary=summary,
     )
 
 
-def _draw_accounts(rng: np.random.Generator, n: int, as_of_day: int
-                   ) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
+def _draw_accounts(
+    rng: np.random.Generator, n: int, as_of_day: int
+) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
     """The accounts table, and its signup days, segment codes and plan tiers."""
     p = PARAMETERS
     signup = _signup_days(rng, n, as_of_day)
@@ -540,19 +556,22 @@ def _draw_accounts(rng: np.random.Generator, n: int, as_of_day: int
     csm_names = tuple(name for s in SEGMENTS for name in CSM_OWNERS[s])
     csm = _choice_by_row(rng, _matrix(p["csm_owner_share_by_segment"], csm_names), segment)
     names, emails = _company_names(rng, n)
-    accounts = _table("accounts", {
-        "account_id": _account_ids(np.arange(n), 0, n),
-        "signup_date": _dates(signup),
-        "segment": _strings(SEGMENTS, segment),
-        "plan": _strings(PLANS, plan_tier),
-        "industry": _strings(INDUSTRIES, industry),
-        "region": _strings(REGIONS, region),
-        "csm_owner": _strings(csm_names, csm),
-        "acquisition_channel": _strings(CHANNELS, channel),
-        "currency": _strings(("USD",), np.zeros(n, np.int64)),
-        "name": pa.array(names, pa.string()),
-        "email": pa.array(emails, pa.string()),
-    })
+    accounts = _table(
+        "accounts",
+        {
+            "account_id": _account_ids(np.arange(n), 0, n),
+            "signup_date": _dates(signup),
+            "segment": _strings(SEGMENTS, segment),
+            "plan": _strings(PLANS, plan_tier),
+            "industry": _strings(INDUSTRIES, industry),
+            "region": _strings(REGIONS, region),
+            "csm_owner": _strings(csm_names, csm),
+            "acquisition_channel": _strings(CHANNELS, channel),
+            "currency": _strings(("USD",), np.zeros(n, np.int64)),
+            "name": pa.array(names, pa.string()),
+            "email": pa.array(emails, pa.string()),
+        },
+    )
     return accounts, signup, segment, plan_tier
 
 
@@ -572,14 +591,12 @@ class _Covariates:
     z: np.ndarray  # the standardised latent log-hazard (the risk the health score and NPS see)
 
 
-def _draw_covariates(rng: np.random.Generator, signup: np.ndarray, segment: np.ndarray, as_of_day: int
-                     ) -> _Covariates:
+def _draw_covariates(rng: np.random.Generator, signup: np.ndarray, segment: np.ndarray, as_of_day: int) -> _Covariates:
     """First start (0-5 days after signup), key-feature adoption, TTFV, and the hazard they imply."""
     n = len(signup)
     first_sub, covariates = PARAMETERS["first_subscription"], PARAMETERS["covariates"]
     low, high = first_sub["otherwise_delay_days_uniform"]
-    delay = np.where(rng.random(n) < first_sub["share_starting_on_signup_day"], 0,
-                     rng.integers(low, high + 1, size=n))
+    delay = np.where(rng.random(n) < first_sub["share_starting_on_signup_day"], 0, rng.integers(low, high + 1, size=n))
     first_start = np.minimum(signup + delay, as_of_day)
     delay = first_start - signup
     landmark = covariates["landmark_days"]
@@ -597,11 +614,24 @@ def _draw_covariates(rng: np.random.Generator, signup: np.ndarray, segment: np.n
     ttfv = np.where((~slow) & (ttfv >= landmark - delay), ttfv * (landmark - delay) / landmark, ttfv)
     churn = PARAMETERS["churn"]
     ratios = churn["hazard_ratios"]
-    log_hazard = (np.log(_by_segment(churn["base_monthly_hazard_by_segment"]))[segment]
-                  + np.log(ratios["no_key_feature_30d"]) * (~adopter) + np.log(ratios["slow_ttfv"]) * slow)
+    log_hazard = (
+        np.log(_by_segment(churn["base_monthly_hazard_by_segment"]))[segment]
+        + np.log(ratios["no_key_feature_30d"]) * (~adopter)
+        + np.log(ratios["slow_ttfv"]) * slow
+    )
     mean, sd = float(log_hazard.mean()), float(log_hazard.std()) or 1.0
-    return _Covariates(first_start, adopter, late_adoption_day, first_automation_fraction, ttfv, slow, log_hazard,
-                       mean, sd, (log_hazard - mean) / sd)
+    return _Covariates(
+        first_start,
+        adopter,
+        late_adoption_day,
+        first_automation_fraction,
+        ttfv,
+        slow,
+        log_hazard,
+        mean,
+        sd,
+        (log_hazard - mean) / sd,
+    )
 
 
 @dataclass(frozen=True)
@@ -617,8 +647,9 @@ class _Episodes:
     plan_tier: np.ndarray
 
 
-def _draw_episodes(rng: np.random.Generator, segment: np.ndarray, plan_tier: np.ndarray, covariates: _Covariates,
-                   as_of_day: int) -> _Episodes:
+def _draw_episodes(
+    rng: np.random.Generator, segment: np.ndarray, plan_tier: np.ndarray, covariates: _Covariates, as_of_day: int
+) -> _Episodes:
     """Latent churn days (exponential hazard; annual plans at a renewal anniversary) and reactivations."""
     n = len(segment)
     first_sub, react = PARAMETERS["first_subscription"], PARAMETERS["reactivation"]
@@ -628,8 +659,11 @@ def _draw_episodes(rng: np.random.Generator, segment: np.ndarray, plan_tier: np.
     end_1 = _churn_day(covariates.first_start, rng.exponential(1.0 / daily_hazard), annual_1)
     quick_low, quick_high = react["quick_return_gap_days_uniform"]
     low, high = react["gap_days_uniform_otherwise"]
-    gap = np.where(rng.random(n) < react["quick_return_share"], rng.integers(quick_low, quick_high + 1, size=n),
-                   rng.integers(low, high + 1, size=n))
+    gap = np.where(
+        rng.random(n) < react["quick_return_share"],
+        rng.integers(quick_low, quick_high + 1, size=n),
+        rng.integers(low, high + 1, size=n),
+    )
     start_2 = end_1 + gap
     returns = (end_1 <= as_of_day) & (rng.random(n) < react["probability_after_churn"]) & (start_2 <= as_of_day)
     annual_2 = rng.random(n) < annual_share
@@ -690,12 +724,17 @@ def _subscriptions(rng: np.random.Generator, as_of_day: int, segment: np.ndarray
     change_ep, change_day = change_ep[keep], change_day[keep]
     m = len(change_ep)
     expansion = rng.random(m) < p_exp[change_ep] / (p_exp[change_ep] + p_con[change_ep])
-    increase = np.exp(np.log(changes["expansion_increase_lognormal_median"])
-                      + changes["expansion_increase_lognormal_sigma"] * rng.standard_normal(m))
+    increase = np.exp(
+        np.log(changes["expansion_increase_lognormal_median"])
+        + changes["expansion_increase_lognormal_sigma"] * rng.standard_normal(m)
+    )
     factor = np.where(expansion, 1 + increase, 1 - rng.uniform(*changes["contraction_decrease_uniform"], size=m))
     move = rng.random(m)
-    tier_delta = np.where(expansion & (move < changes["plan_upgrade_probability_on_expansion"]), 1,
-                          np.where(~expansion & (move < changes["plan_downgrade_probability_on_contraction"]), -1, 0))
+    tier_delta = np.where(
+        expansion & (move < changes["plan_upgrade_probability_on_expansion"]),
+        1,
+        np.where(~expansion & (move < changes["plan_downgrade_probability_on_contraction"]), -1, 0),
+    )
 
     # one row per piece: episode start plus each change day
     row_ep = np.concatenate([np.arange(n_ep), change_ep])
@@ -739,14 +778,17 @@ def _subscriptions(rng: np.random.Generator, as_of_day: int, segment: np.ndarray
     order = np.lexsort((plan, start, account))
     account, start, end, mrr, plan, billing = (a[order] for a in (account, start, end, mrr, plan, billing))
     censored = end > as_of_day
-    return _table("subscriptions", {
-        "account_id": _account_ids(account, 0, len(segment)),
-        "start_date": _dates(start),
-        "end_date": _dates(np.where(censored, 0, end), mask=censored),
-        "mrr": pa.array(mrr, pa.float64()),
-        "plan": _strings((*PLANS, ADD_ON_PLAN), plan),
-        "billing_period_months": pa.array(billing.astype(np.int64)),
-    })
+    return _table(
+        "subscriptions",
+        {
+            "account_id": _account_ids(account, 0, len(segment)),
+            "start_date": _dates(start),
+            "end_date": _dates(np.where(censored, 0, end), mask=censored),
+            "mrr": pa.array(mrr, pa.float64()),
+            "plan": _strings((*PLANS, ADD_ON_PLAN), plan),
+            "billing_period_months": pa.array(billing.astype(np.int64)),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -789,10 +831,16 @@ class _ShardAccounts:
         episode_end = model.episode_end[lo:hi]
         is_first = np.r_[True, episode_account[1:] != episode_account[:-1]]
         return cls(
-            model=model, first=first, last=last, episode_local=episode_account - first,
-            episode_start=model.episode_start[lo:hi], episode_end=episode_end,
-            observed_end=np.minimum(episode_end, model.as_of_day), episode_segment=model.segment[episode_account],
-            first_episode_end=episode_end[is_first], account_ids=[f"ACC-{i + 1:06d}" for i in range(first, last)],
+            model=model,
+            first=first,
+            last=last,
+            episode_local=episode_account - first,
+            episode_start=model.episode_start[lo:hi],
+            episode_end=episode_end,
+            observed_end=np.minimum(episode_end, model.as_of_day),
+            episode_segment=model.segment[episode_account],
+            first_episode_end=episode_end[is_first],
+            account_ids=[f"ACC-{i + 1:06d}" for i in range(first, last)],
         )
 
 
@@ -807,10 +855,12 @@ def _usage_events(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     """Per user and week of an episode: active with probability propensity x decline x share of the week observed,
     then 1 + Poisson(0.5) events."""
     model, usage = shard.model, PARAMETERS["usage"]
-    segment = model.segment[shard.first:shard.last]
-    n_users = np.minimum(_by_segment(usage["users_base_by_segment"]).astype(np.int64)[segment]
-                         + rng.poisson(_by_segment(usage["users_extra_poisson_mean_by_segment"])[segment]),
-                         usage["users_max"])
+    segment = model.segment[shard.first : shard.last]
+    n_users = np.minimum(
+        _by_segment(usage["users_base_by_segment"]).astype(np.int64)[segment]
+        + rng.poisson(_by_segment(usage["users_extra_poisson_mean_by_segment"])[segment]),
+        usage["users_max"],
+    )
     user_offset = np.cumsum(n_users) - n_users
     propensity = rng.beta(*usage["user_activity_beta"], size=int(n_users.sum()))
     # one row per (episode, week), then per (episode, week, user)
@@ -827,10 +877,16 @@ def _usage_events(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     midpoint_day = (row_start + row_end) / 2 / _DAY_SECONDS
     # a week cut short (by a churn or by as_of) gets proportionally fewer events, not a week's worth squeezed in
     observed_share = (row_end - row_start) / (7 * _DAY_SECONDS)
-    probability = observed_share * propensity[user_offset[row_account] + row_user] * _decline(
-        shard.episode_end[row_episode] - midpoint_day
+    probability = (
+        observed_share
+        * propensity[user_offset[row_account] + row_user]
+        * _decline(shard.episode_end[row_episode] - midpoint_day)
     )
-    events = np.where(rng.random(len(row_week)) < probability, 1 + rng.poisson(usage["extra_events_poisson_mean"], size=len(row_week)), 0)
+    events = np.where(
+        rng.random(len(row_week)) < probability,
+        1 + rng.poisson(usage["extra_events_poisson_mean"], size=len(row_week)),
+        0,
+    )
     event_row = np.repeat(np.arange(len(row_week)), events)
     account = row_account[event_row]
     user = row_user[event_row]
@@ -838,15 +894,20 @@ def _usage_events(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     feature = rng.choice(len(FEATURES), size=len(event_row), p=usage["feature_probabilities"])
     automations = FEATURES.index("automations")
     global_account = account + shard.first
-    allowed = model.covariates.adopter[global_account] | (occurred >= model.covariates.late_adoption_day[global_account] * _DAY_SECONDS)
+    allowed = model.covariates.adopter[global_account] | (
+        occurred >= model.covariates.late_adoption_day[global_account] * _DAY_SECONDS
+    )
     feature = np.where((feature == automations) & ~allowed, FEATURES.index("dashboard"), feature)
     # planted: every adopter uses automations in [first start, min(signup + 30 days, first churn day))
     accounts = shard.accounts
     window_start = model.covariates.first_start[accounts] * _DAY_SECONDS
-    window_end = np.minimum(model.signup[accounts] + PARAMETERS["covariates"]["landmark_days"],
-                            shard.first_episode_end) * _DAY_SECONDS
-    planted_time = window_start + np.floor(model.covariates.first_automation_fraction[accounts]
-                                           * (window_end - window_start)).astype(np.int64)
+    window_end = (
+        np.minimum(model.signup[accounts] + PARAMETERS["covariates"]["landmark_days"], shard.first_episode_end)
+        * _DAY_SECONDS
+    )
+    planted_time = window_start + np.floor(
+        model.covariates.first_automation_fraction[accounts] * (window_end - window_start)
+    ).astype(np.int64)
     planted = model.covariates.adopter[accounts] & (planted_time < model.as_of_day * _DAY_SECONDS)
     n_planted = int(planted.sum())
     account = np.concatenate([account, np.flatnonzero(planted)])
@@ -855,12 +916,15 @@ def _usage_events(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     feature = np.concatenate([feature, np.full(n_planted, automations)])
     order = np.lexsort((feature, occurred, account))
     user_ids = [f"U-{shard.first + a + 1:06d}-{u + 1:02d}" for a in range(shard.n_accounts) for u in range(n_users[a])]
-    return _table("usage_events", {
-        "account_id": _strings(shard.account_ids, account[order]),
-        "occurred_at": _timestamps(occurred[order]),
-        "feature": _strings(FEATURES, feature[order]),
-        "user_id": _strings(user_ids, user_offset[account[order]] + user[order]),
-    })
+    return _table(
+        "usage_events",
+        {
+            "account_id": _strings(shard.account_ids, account[order]),
+            "occurred_at": _timestamps(occurred[order]),
+            "feature": _strings(FEATURES, feature[order]),
+            "user_id": _strings(user_ids, user_offset[account[order]] + user[order]),
+        },
+    )
 
 
 def _milestones(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
@@ -869,8 +933,9 @@ def _milestones(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     accounts, n = shard.accounts, shard.n_accounts
     start = model.covariates.first_start[accounts] * _DAY_SECONDS
     limit = np.minimum(shard.first_episode_end, model.as_of_day) * _DAY_SECONDS
-    onboarding_days = np.exp(np.log(spec["onboarding_days_lognormal_median"])
-                             + spec["onboarding_days_sigma"] * rng.standard_normal(n))
+    onboarding_days = np.exp(
+        np.log(spec["onboarding_days_lognormal_median"]) + spec["onboarding_days_sigma"] * rng.standard_normal(n)
+    )
     onboarding_time = start + np.floor(onboarding_days * _DAY_SECONDS).astype(np.int64)
     onboarded = (rng.random(n) < spec["onboarding_complete_share"]) & (onboarding_time < limit)
     ttfv = model.covariates.ttfv_days[accounts]
@@ -880,11 +945,14 @@ def _milestones(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     kind = np.concatenate([np.zeros(int(onboarded.sum()), np.int64), np.ones(int(valued.sum()), np.int64)])
     achieved = np.concatenate([onboarding_time[onboarded], value_time[valued]])
     order = np.lexsort((kind, account))
-    return _table("milestones", {
-        "account_id": _strings(shard.account_ids, account[order]),
-        "milestone": _strings(("onboarding_complete", "first_value"), kind[order]),
-        "achieved_at": _timestamps(achieved[order]),
-    })
+    return _table(
+        "milestones",
+        {
+            "account_id": _strings(shard.account_ids, account[order]),
+            "milestone": _strings(("onboarding_complete", "first_value"), kind[order]),
+            "achieved_at": _timestamps(achieved[order]),
+        },
+    )
 
 
 def _support_tickets(rng: np.random.Generator, shard: _ShardAccounts, ticket_offset: int) -> pa.Table:
@@ -893,14 +961,17 @@ def _support_tickets(rng: np.random.Generator, shard: _ShardAccounts, ticket_off
     count = rng.poisson(_by_segment(spec["monthly_rate_by_segment"])[shard.episode_segment] * shard.observed_months)
     episode = np.repeat(np.arange(len(count)), count)
     k = len(episode)
-    opened = _interval_uniform(rng, shard.episode_start[episode] * _DAY_SECONDS,
-                               shard.observed_end[episode] * _DAY_SECONDS)
+    opened = _interval_uniform(
+        rng, shard.episode_start[episode] * _DAY_SECONDS, shard.observed_end[episode] * _DAY_SECONDS
+    )
     response_median = _by_segment(spec["first_response_hours_lognormal_median_by_segment"])
     response_hours = response_median[shard.episode_segment[episode]] * np.exp(
-        spec["first_response_hours_sigma"] * rng.standard_normal(k))
+        spec["first_response_hours_sigma"] * rng.standard_normal(k)
+    )
     responded = opened + np.floor(response_hours * 3600).astype(np.int64)
     resolution_hours = spec["resolution_hours_after_first_response_lognormal_median"] * np.exp(
-        spec["resolution_hours_sigma"] * rng.standard_normal(k))
+        spec["resolution_hours_sigma"] * rng.standard_normal(k)
+    )
     resolved = responded + np.floor(resolution_hours * 3600).astype(np.int64)
     cutoff = shard.model.as_of_day * _DAY_SECONDS
     no_response = responded >= cutoff
@@ -909,14 +980,17 @@ def _support_tickets(rng: np.random.Generator, shard: _ShardAccounts, ticket_off
     no_csat = unresolved | (rng.random(k) >= spec["csat_response_share_of_resolved"])
     account = shard.episode_local[episode]
     order = np.lexsort((opened, account))
-    return _table("support_tickets", {
-        "account_id": _strings(shard.account_ids, account[order]),
-        "ticket_id": pa.array([f"T-{ticket_offset + i + 1:07d}" for i in range(k)], pa.string()),
-        "opened_at": _timestamps(opened[order]),
-        "first_response_at": _timestamps(np.where(no_response, 0, responded)[order], mask=no_response[order]),
-        "resolved_at": _timestamps(np.where(unresolved, 0, resolved)[order], mask=unresolved[order]),
-        "csat": pa.array(np.where(no_csat, 0, csat)[order].astype(np.int64), pa.int64(), mask=no_csat[order]),
-    })
+    return _table(
+        "support_tickets",
+        {
+            "account_id": _strings(shard.account_ids, account[order]),
+            "ticket_id": pa.array([f"T-{ticket_offset + i + 1:07d}" for i in range(k)], pa.string()),
+            "opened_at": _timestamps(opened[order]),
+            "first_response_at": _timestamps(np.where(no_response, 0, responded)[order], mask=no_response[order]),
+            "resolved_at": _timestamps(np.where(unresolved, 0, resolved)[order], mask=unresolved[order]),
+            "csat": pa.array(np.where(no_csat, 0, csat)[order].astype(np.int64), pa.int64(), mask=no_csat[order]),
+        },
+    )
 
 
 def _nps_responses(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
@@ -924,18 +998,25 @@ def _nps_responses(rng: np.random.Generator, shard: _ShardAccounts) -> pa.Table:
     spec = PARAMETERS["nps"]
     count = rng.poisson(spec["responses_per_active_year"] * shard.observed_months / 12)
     episode = np.repeat(np.arange(len(count)), count)
-    responded = _interval_uniform(rng, shard.episode_start[episode] * _DAY_SECONDS,
-                                  shard.observed_end[episode] * _DAY_SECONDS)
+    responded = _interval_uniform(
+        rng, shard.episode_start[episode] * _DAY_SECONDS, shard.observed_end[episode] * _DAY_SECONDS
+    )
     account = shard.episode_local[episode]
     z = shard.model.covariates.z[account + shard.first]
-    score = np.clip(np.round(spec["intercept"] + spec["slope_on_z"] * z
-                             + spec["noise_sd"] * rng.standard_normal(len(episode))), 0, 10).astype(np.int64)
+    score = np.clip(
+        np.round(spec["intercept"] + spec["slope_on_z"] * z + spec["noise_sd"] * rng.standard_normal(len(episode))),
+        0,
+        10,
+    ).astype(np.int64)
     order = np.lexsort((responded, account))
-    return _table("nps_responses", {
-        "account_id": _strings(shard.account_ids, account[order]),
-        "responded_at": _timestamps(responded[order]),
-        "score": pa.array(score[order]),
-    })
+    return _table(
+        "nps_responses",
+        {
+            "account_id": _strings(shard.account_ids, account[order]),
+            "responded_at": _timestamps(responded[order]),
+            "score": pa.array(score[order]),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -959,13 +1040,19 @@ def _health_scores(rng: np.random.Generator, shard: _ShardAccounts) -> _ScoredMo
     episode = np.repeat(np.arange(len(months)), months)
     month_number = _rank_within(months)
     scored_day = _first_day_of_month(first_month[episode] + month_number)
-    window_end_day = np.minimum(_first_day_of_month(first_month[episode] + month_number + 1),
-                                shard.observed_end[episode])
+    window_end_day = np.minimum(
+        _first_day_of_month(first_month[episode] + month_number + 1), shard.observed_end[episode]
+    )
     decline = np.maximum(0.0, 1 - (shard.episode_end[episode] - scored_day) / PARAMETERS["usage"]["decline_lead_days"])
     account_noise = spec["account_noise_sd"] * rng.standard_normal(shard.n_accounts)
     account = shard.episode_local[episode]
-    logit = (spec["a"] - spec["b"] * shard.model.covariates.z[account + shard.first] - spec["c"] * decline
-             + account_noise[account] + spec["monthly_noise_sd"] * rng.standard_normal(len(episode)))
+    logit = (
+        spec["a"]
+        - spec["b"] * shard.model.covariates.z[account + shard.first]
+        - spec["c"] * decline
+        + account_noise[account]
+        + spec["monthly_noise_sd"] * rng.standard_normal(len(episode))
+    )
     score = np.round(100 / (1 + np.exp(-logit)), 1)
     return _ScoredMonths(episode, month_number, scored_day, window_end_day, score)
 
@@ -975,22 +1062,30 @@ def _cs_activities(rng: np.random.Generator, shard: _ShardAccounts, months: _Sco
     spec = PARAMETERS["cs_activities"]
     segment = shard.episode_segment[months.episode]
     rate = _by_segment(spec["monthly_rate_by_segment"])[segment] * np.where(
-        months.score < spec["low_health_threshold"], spec["low_health_rate_multiplier"], 1.0)
+        months.score < spec["low_health_threshold"], spec["low_health_rate_multiplier"], 1.0
+    )
     has_window = months.window_end_day > months.scored_day
     count = np.where(has_window, rng.poisson(rate), 0)
     qbr = has_window & (segment == SEGMENTS.index("Enterprise")) & (months.month_number % spec["qbr_every_months"] == 0)
     row = np.concatenate([np.repeat(np.arange(len(count)), count), np.flatnonzero(qbr)])
     type_probabilities = [spec["type_probabilities"][t] for t in ACTIVITY_TYPES[:3]]
-    kind = np.concatenate([rng.choice(3, size=int(count.sum()), p=type_probabilities),
-                           np.full(int(qbr.sum()), ACTIVITY_TYPES.index("qbr"))])
+    kind = np.concatenate(
+        [
+            rng.choice(3, size=int(count.sum()), p=type_probabilities),
+            np.full(int(qbr.sum()), ACTIVITY_TYPES.index("qbr")),
+        ]
+    )
     occurred = _interval_uniform(rng, months.scored_day[row] * _DAY_SECONDS, months.window_end_day[row] * _DAY_SECONDS)
     account = shard.episode_local[months.episode[row]]
     order = np.lexsort((kind, occurred, account))
-    return _table("cs_activities", {
-        "account_id": _strings(shard.account_ids, account[order]),
-        "occurred_at": _timestamps(occurred[order]),
-        "activity_type": _strings(ACTIVITY_TYPES, kind[order]),
-    })
+    return _table(
+        "cs_activities",
+        {
+            "account_id": _strings(shard.account_ids, account[order]),
+            "occurred_at": _timestamps(occurred[order]),
+            "activity_type": _strings(ACTIVITY_TYPES, kind[order]),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -1010,15 +1105,24 @@ def _shard(model: _Model, shard_number: int, ticket_offset: int) -> _Shard:
     nps = _nps_responses(rng, shard)
     months = _health_scores(rng, shard)
     account = shard.episode_local[months.episode]
-    health = _table("health_scores", {
-        "account_id": _strings(shard.account_ids, account),
-        "scored_at": _dates(months.scored_day),
-        "score": pa.array(months.score, pa.float64()),
-    })
+    health = _table(
+        "health_scores",
+        {
+            "account_id": _strings(shard.account_ids, account),
+            "scored_at": _dates(months.scored_day),
+            "score": pa.array(months.score, pa.float64()),
+        },
+    )
     activities = _cs_activities(rng, shard, months)
     return _Shard(
-        tables={"usage_events": usage, "support_tickets": tickets, "nps_responses": nps, "health_scores": health,
-                "cs_activities": activities, "milestones": milestones},
+        tables={
+            "usage_events": usage,
+            "support_tickets": tickets,
+            "nps_responses": nps,
+            "health_scores": health,
+            "cs_activities": activities,
+            "milestones": milestones,
+        },
         health_sum=np.bincount(account, weights=months.score, minlength=shard.n_accounts),
         health_count=np.bincount(account, minlength=shard.n_accounts),
     )
@@ -1032,11 +1136,14 @@ def _shards(model: _Model) -> Iterator[_Shard]:
         yield result
 
 
-def _ground_truth(model: _Model, seed: int, as_of: dt.date, health_sum: np.ndarray, health_count: np.ndarray
-                  ) -> dict[str, Any]:
+def _ground_truth(
+    model: _Model, seed: int, as_of: dt.date, health_sum: np.ndarray, health_count: np.ndarray
+) -> dict[str, Any]:
     scored = health_count > 0
     mean_score = health_sum[scored] / health_count[scored]
-    rho = float(stats.spearmanr(mean_score, model.covariates.log_hazard[scored]).statistic) if scored.sum() > 2 else None
+    rho = (
+        float(stats.spearmanr(mean_score, model.covariates.log_hazard[scored]).statistic) if scored.sum() > 2 else None
+    )
     summary = dict(model.summary)
     summary["health_score_spearman_account_mean_score_vs_latent_log_hazard"] = rho
     return {
@@ -1055,8 +1162,9 @@ def _config(as_of: dt.date) -> AnalysisConfig:
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=True,
-                           types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return table.to_pandas(
+        date_as_object=False, coerce_temporal_nanoseconds=True, types_mapper={pa.int64(): pd.Int64Dtype()}.get
+    )
 
 
 def generate_demo(n_accounts: int, seed: int, as_of: dt.date = DEFAULT_AS_OF) -> DemoData:
@@ -1086,8 +1194,8 @@ def generate_demo(n_accounts: int, seed: int, as_of: dt.date = DEFAULT_AS_OF) ->
     pieces: dict[str, list[pa.Table]] = {}
     for index, shard in enumerate(_shards(model)):
         first = index * SHARD_ACCOUNTS
-        health_sum[first:first + len(shard.health_sum)] = shard.health_sum
-        health_count[first:first + len(shard.health_count)] = shard.health_count
+        health_sum[first : first + len(shard.health_sum)] = shard.health_sum
+        health_count[first : first + len(shard.health_count)] = shard.health_count
         for name, table in shard.tables.items():
             pieces.setdefault(name, []).append(table)
     arrow_tables = {"accounts": model.accounts, "subscriptions": model.subscriptions}
@@ -1187,8 +1295,8 @@ def write_demo(
 
         for index, shard in enumerate(_shards(model)):
             first = index * SHARD_ACCOUNTS
-            health_sum[first:first + len(shard.health_sum)] = shard.health_sum
-            health_count[first:first + len(shard.health_count)] = shard.health_count
+            health_sum[first : first + len(shard.health_sum)] = shard.health_sum
+            health_count[first : first + len(shard.health_count)] = shard.health_count
             for name, table in shard.tables.items():
                 batch.setdefault(name, []).append(table)
             if (index + 1) % _WRITE_BATCH_SHARDS == 0:

@@ -96,7 +96,9 @@ def export_ipynb(notebook: Path, timeout: float = 300) -> NotebookNode:
                    str(notebook), "-o", str(target)]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if result.returncode != 0 or not target.exists():
-            raise JupyterCopyError(f"{notebook.name}: marimo could not export it to ipynb:\n{result.stderr.strip()[-2000:]}")
+            raise JupyterCopyError(
+                f"{notebook.name}: marimo could not export it to ipynb:\n{result.stderr.strip()[-2000:]}"
+            )
         return nbformat.read(target, as_version=4)
 
 
@@ -122,7 +124,9 @@ def stale_copies(notebooks: Sequence[Path], out_dir: Path = COPIES_DIR) -> list[
         expected = cell_sources(export_ipynb(Path(notebook)))
         actual = cell_sources(nbformat.read(copy, as_version=4))
         if expected != actual:
-            differing = next((i for i, (e, a) in enumerate(zip(expected, actual, strict=False), start=1) if e != a), None)
+            differing = next(
+                (i for i, (e, a) in enumerate(zip(expected, actual, strict=False), start=1) if e != a), None
+            )
             where = f"cell {differing} differs" if differing else f"{len(actual)} cells instead of {len(expected)}"
             stale.append(f"{copy}: {where}")
     return stale

@@ -120,7 +120,9 @@ def build_marts(
     return duckdb.connect(target)
 
 
-def connect(data_dir: str | Path, *, database: str | Path = ":memory:") -> tuple[duckdb.DuckDBPyConnection, AnalysisConfig]:
+def connect(
+    data_dir: str | Path, *, database: str | Path = ":memory:"
+) -> tuple[duckdb.DuckDBPyConnection, AnalysisConfig]:
     """Validate ``data_dir`` (refusing on errors) and build the marts; the usual entry point."""
     from cskpi_analysis.validate import require_valid
 
@@ -171,7 +173,9 @@ def cohort_retention(
     )
 
 
-def average_retention_curve(con: duckdb.DuckDBPyConnection, grain: CohortGrain = "month", segment: str = "All") -> pd.DataFrame:
+def average_retention_curve(
+    con: duckdb.DuckDBPyConnection, grain: CohortGrain = "month", segment: str = "All"
+) -> pd.DataFrame:
     """Retention by months since start, pooled over complete cohort cells (weighted by cohort size).
 
     ``logo_retention = sum(accounts_active) / sum(accounts_at_start)`` over the cohorts whose
@@ -325,7 +329,9 @@ def sensitivity(data_dir: str | Path, config: AnalysisConfig, segment: str = "Al
     under each alternative in :data:`SENSITIVITY_ALTERNATIVES`, and the change in
     percentage points (``<alternative> (pp)``).
     """
-    variants = [("baseline", config)] + [(label, config.with_kpis(**changes)) for label, changes in SENSITIVITY_ALTERNATIVES]
+    variants = [("baseline", config)] + [
+        (label, config.with_kpis(**changes)) for label, changes in SENSITIVITY_ALTERNATIVES
+    ]
     table: dict[str, dict[str, float | None]] = {}
     labels: dict[str, str] = {}
     for label, variant in variants:

@@ -147,7 +147,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any], *, sh
         columns = [d[0] for d in rel.description]
         rows = rel.fetchall()
         if rows:
-            examples = "; ".join(", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows[:show])
+            examples = "; ".join(
+                ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows[:show]
+            )
             failures.append(f"check {check.name} failed ({check.message}): {len(rows)} row(s), e.g. {examples}")
     if failures:
         raise BuildCheckError("the KPI build did not reconcile:\n" + "\n".join(failures))

@@ -132,15 +132,12 @@ def gap_sentence(headline: pd.DataFrame) -> str:
     if nrr is None or grr is None or pd.isna(nrr) or pd.isna(grr):
         return ""
     gap = nrr - grr
-    return (
-        f"Expansion adds {abs(100 * gap):.1f} points between GRR and NRR: "
-        + (
-            "growth is carried by upsell while the base leaks; watch GRR, not just NRR."
-            if gap > 0.1
-            else "growth and retention are balanced."
-            if gap > 0
-            else "there is no net expansion in the base."
-        )
+    return f"Expansion adds {abs(100 * gap):.1f} points between GRR and NRR: " + (
+        "growth is carried by upsell while the base leaks; watch GRR, not just NRR."
+        if gap > 0.1
+        else "growth and retention are balanced."
+        if gap > 0
+        else "there is no net expansion in the base."
     )
 
 
@@ -175,7 +172,9 @@ def cohort_sentence(cells: pd.DataFrame, months_since_start: int = 6, metric: st
     )
 
 
-def versions_footer(packages: tuple[str, ...] = ("cskpi", "duckdb", "pandas", "altair", "lifelines", "statsmodels", "marimo")) -> str:
+def versions_footer(
+    packages: tuple[str, ...] = ("cskpi", "duckdb", "pandas", "altair", "lifelines", "statsmodels", "marimo"),
+) -> str:
     """A one-line footer with the versions that produced the numbers (pymc-examples style)."""
     import platform
     from importlib.metadata import PackageNotFoundError, version

@@ -80,4 +80,3 @@ def data_dir(default: str = DEFAULT_DATA) -> Path:
     if value is None:
         value = os.environ.get(DATA_ENV) or default
     return Path(str(value))
-

@@ -124,5 +124,7 @@ def date_range_sentence(summary: pd.DataFrame, as_of: object) -> str:
         f"(nothing after that day exists for the analysis)."
     )
     if optional_missing:
-        sentence += f" Optional tables not provided: {', '.join(optional_missing)} (the analyses that need them are skipped)."
+        sentence += (
+            f" Optional tables not provided: {', '.join(optional_missing)} (the analyses that need them are skipped)."
+        )
     return sentence

@@ -205,7 +205,9 @@ def _error_payload_text(payload: Any) -> str:
         except ValueError:
             return payload
     items = payload if isinstance(payload, list) else [payload]
-    messages = [str(i.get("msg") or i.get("exception_string") or i.get("type") or i) for i in items if isinstance(i, dict)]
+    messages = [
+        str(i.get("msg") or i.get("exception_string") or i.get("type") or i) for i in items if isinstance(i, dict)
+    ]
     return "; ".join(messages) or str(payload)
 
 
@@ -228,7 +230,9 @@ def display_errors(stderr: str) -> list[str]:
                     problems.append(f"{match.group(1)}: {match.group(2)}")
                     break
         elif "Failed to get mimebundle" in line:
-            problems.append("a chart failed to display: " + line.split("Failed to get mimebundle from chart:")[-1].strip())
+            problems.append(
+                "a chart failed to display: " + line.split("Failed to get mimebundle from chart:")[-1].strip()
+            )
     return list(dict.fromkeys(problems))
 
 
@@ -351,7 +355,9 @@ def find_personal_data(text: str) -> list[str]:
 # --- export ---
 
 
-def export_html(notebook: Path, data_dir: Path, output: Path, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+def export_html(
+    notebook: Path, data_dir: Path, output: Path, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
     """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``."""
     command = [
         sys.executable, "-m", "marimo", "export", "html", "--no-include-code", "--force",
@@ -359,7 +365,9 @@ def export_html(notebook: Path, data_dir: Path, output: Path, timeout: float = 1
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped") from None
 
@@ -452,9 +460,7 @@ def _swap_in(built: Path, out: Path) -> None:
 
 def _check_out(out: Path) -> None:
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER_FILE).exists())):
-        raise ReportError(
-            f"{out} exists and was not written by 'cskpi report'; choose another --out or remove it"
-        )
+        raise ReportError(f"{out} exists and was not written by 'cskpi report'; choose another --out or remove it")
 
 
 def _write_progress(text: str) -> None:
@@ -577,7 +583,14 @@ def find_chromium() -> str | None:
 
 def render_dom(url: str, browser: str, profile_dir: Path, budget_ms: int = 20000, timeout: float = 120) -> str:
     """The DOM of ``url`` after headless Chromium ran its scripts for ``budget_ms`` of virtual time."""
-    command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", f"--virtual-time-budget={budget_ms}", "--dump-dom", url]
+    command = [
+        browser,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile_dir}",
+        f"--virtual-time-budget={budget_ms}",
+        "--dump-dom",
+        url,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     return result.stdout
 

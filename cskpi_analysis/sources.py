@@ -63,9 +63,7 @@ def _empty_projection(table: Table) -> str:
     )
 
 
-def register_sources(
-    con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig
-) -> dict[str, Path]:
+def register_sources(con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig) -> dict[str, Path]:
     """Create a view ``src_<table>`` for every contract table; return the files used.
 
     The view has exactly the contract's columns. ``accounts.segment`` is taken from

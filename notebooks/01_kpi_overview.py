@@ -100,7 +100,11 @@ def _(charts_kpis, segment, t12m):
 def _(charts_kpis, monthly, segment):
     charts_kpis.rate_trend_chart(
         monthly[monthly["is_complete_month"]],
-        {"logo_churn_rate": "Logo churn", "gross_mrr_churn_rate": "Gross MRR churn", "net_mrr_churn_rate": "Net MRR churn"},
+        {
+            "logo_churn_rate": "Logo churn",
+            "gross_mrr_churn_rate": "Gross MRR churn",
+            "net_mrr_churn_rate": "Net MRR churn",
+        },
         f"Monthly churn rates ({segment.value})",
         subtitle="Share of accounts and of MRR paying at the start of the month that was lost in the month",
     )
@@ -175,7 +179,9 @@ def _(catalogue, mo):
 @app.cell
 def _(con, segment, stage, stage_kpis):
     stage_table = stage_kpis.stage_view(con, stage.value, segment.value)
-    stage_table[["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]].round(4)
+    stage_table[
+        ["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]
+    ].round(4)
     return (stage_table,)
 
 
@@ -187,8 +193,12 @@ def _(catalogue, mo, stage, stage_table):
     mo.md(
         f"**{_info.title}: {_info.question}** {int((stage_table['indicator'] == 'leading').sum())} leading and "
         f"{int((stage_table['indicator'] == 'lagging').sum())} lagging KPIs."
-        + (f" No value here for {', '.join(_missing)}: they are account-level models, shown in the "
-           "leading-indicators and survival reports." if _missing else "")
+        + (
+            f" No value here for {', '.join(_missing)}: they are account-level models, shown in the "
+            "leading-indicators and survival reports."
+            if _missing
+            else ""
+        )
         + (f"\n\n*{_note}*" if _note else "")
     )
     return

@@ -113,11 +113,7 @@ def _(average, mo, narrative):
         for k in (6, 12, 24)
         if k in _rows.index
     ]
-    mo.md(
-        "On average, cohorts keep " + "; ".join(_parts) + "."
-        if _parts
-        else "No cohort has reached month 6 yet."
-    )
+    mo.md("On average, cohorts keep " + "; ".join(_parts) + "." if _parts else "No cohort has reached month 6 yet.")
     return
 
 

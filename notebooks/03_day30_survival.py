@@ -36,8 +36,9 @@ def _():
 @app.cell
 def _(mo):
     landmark = mo.ui.dropdown(options={"day 14": 14, "day 30": 30, "day 60": 60}, value="day 30", label="Landmark")
-    horizon = mo.ui.dropdown(options={"6 months": 183, "12 months": 365, "24 months": 730}, value="12 months",
-                             label="Horizon")
+    horizon = mo.ui.dropdown(
+        options={"6 months": 183, "12 months": 365, "24 months": 730}, value="12 months", label="Horizon"
+    )
     mo.hstack([landmark, horizon], justify="start")
     return horizon, landmark
 

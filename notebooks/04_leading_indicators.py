@@ -87,8 +87,23 @@ def _(charts_indicators, matrix):
 
 @app.cell
 def _(matrix, mo):
-    _columns = ["label", "kind", "outcome", "horizon", "auc", "auc_low", "auc_high", "higher_means",
-                "matches_expected", "lift", "lift_low", "lift_high", "n_rows", "n_accounts", "n_events"]
+    _columns = [
+        "label",
+        "kind",
+        "outcome",
+        "horizon",
+        "auc",
+        "auc_low",
+        "auc_high",
+        "higher_means",
+        "matches_expected",
+        "lift",
+        "lift_low",
+        "lift_high",
+        "n_rows",
+        "n_accounts",
+        "n_events",
+    ]
     mo.ui.table(matrix[_columns].round(3), page_size=13, selection=None)
     return
 

@@ -35,10 +35,25 @@ MONTH = "2026-08-01"
 def _row(benchmark_id: str, kpi: str, value: float, **overrides: object) -> dict[str, str]:
     """One benchmark row as text, annual T12M median for All unless overridden."""
     row = {
-        "benchmark_id": benchmark_id, "kpi": kpi, "period": "annual", "form": "t12m", "segment_kind": "all",
-        "segment": "All", "acv_min": "", "acv_max": "", "statistic": "median", "value": str(value),
-        "source": f"Source of {benchmark_id}", "publisher": "Pub", "year": "2024", "sample": "",
-        "definition": "a definition", "citation": "a citation", "reliability": "medium", "source_row": "1", "notes": "",
+        "benchmark_id": benchmark_id,
+        "kpi": kpi,
+        "period": "annual",
+        "form": "t12m",
+        "segment_kind": "all",
+        "segment": "All",
+        "acv_min": "",
+        "acv_max": "",
+        "statistic": "median",
+        "value": str(value),
+        "source": f"Source of {benchmark_id}",
+        "publisher": "Pub",
+        "year": "2024",
+        "sample": "",
+        "definition": "a definition",
+        "citation": "a citation",
+        "reliability": "medium",
+        "source_row": "1",
+        "notes": "",
     }
     row.update({key: str(value) for key, value in overrides.items()})
     return row
@@ -126,8 +141,15 @@ SEGMENTED = (
     _row("all", "net_revenue_retention", 1.02),
     _row("smb", "net_revenue_retention", 0.97, segment_kind="segment", segment="SMB"),
     _row("band_low", "net_revenue_retention", 1.00, segment_kind="acv_band", segment="ACV <$12K", acv_max=12000),
-    _row("band_mid", "net_revenue_retention", 1.05, segment_kind="acv_band", segment="ACV $12K-$50K",
-         acv_min=12000, acv_max=50000),
+    _row(
+        "band_mid",
+        "net_revenue_retention",
+        1.05,
+        segment_kind="acv_band",
+        segment="ACV $12K-$50K",
+        acv_min=12000,
+        acv_max=50000,
+    ),
 )
 
 
@@ -224,7 +246,8 @@ def test_logo_against_revenue_and_mean_against_median_are_warned():
 def test_percentile_is_interpolated_linearly_between_the_quartiles():
     # p25 = 0.90, median = 1.00, p75 = 1.10
     assert percentile_position(0.95, 0.90, 1.00, 1.10) == pytest.approx(
-        (37.5, "between the 25th percentile and the median"))  # 25 + 25 * 0.05 / 0.10
+        (37.5, "between the 25th percentile and the median")
+    )  # 25 + 25 * 0.05 / 0.10
     position, phrase = percentile_position(1.06, 0.90, 1.00, 1.10)
     assert position == pytest.approx(65.0)  # 50 + 25 * 0.06 / 0.10
     assert phrase == "between the median and the 75th percentile"
@@ -305,27 +328,36 @@ def test_sentence_skips_comparisons_without_a_verdict():
 def _marts() -> tuple[pd.DataFrame, pd.DataFrame]:
     """14 months of an 'All' segment: 13 complete, the last (2026-09) incomplete."""
     months = pd.date_range("2025-08-01", periods=14, freq="MS")
-    kpis_monthly = pd.DataFrame({
-        "month": months.date,
-        "segment": "All",
-        "accounts_start": 100,
-        "accounts_churned": [9] + [2] * 11 + [3, 50],  # the first and the incomplete last month fall outside the window
-        "mrr_start": 10_000.0,
-        "gross_mrr_churn_rate_numerator": 100.0,
-        "gross_mrr_churn_rate_denominator": 10_000.0,
-        "grr_numerator": 9_900.0,
-        "grr_denominator": 10_000.0,
-        "nrr_numerator": 10_050.0,
-        "nrr_denominator": 10_000.0,
-        "is_complete_month": [True] * 13 + [False],
-    })
-    retention_t12m = pd.DataFrame({
-        "month": [dt.date(2026, 8, 1), dt.date(2026, 9, 1)],
-        "segment": "All",
-        "grr_t12m_numerator": [9_000.0, 1.0], "grr_t12m_denominator": [10_000.0, 1.0],
-        "nrr_t12m_numerator": [10_300.0, 1.0], "nrr_t12m_denominator": [10_000.0, 1.0],
-        "logo_retention_t12m_numerator": [88.0, 1.0], "logo_retention_t12m_denominator": [100.0, 1.0],
-    })
+    kpis_monthly = pd.DataFrame(
+        {
+            "month": months.date,
+            "segment": "All",
+            "accounts_start": 100,
+            "accounts_churned": [9]
+            + [2] * 11
+            + [3, 50],  # the first and the incomplete last month fall outside the window
+            "mrr_start": 10_000.0,
+            "gross_mrr_churn_rate_numerator": 100.0,
+            "gross_mrr_churn_rate_denominator": 10_000.0,
+            "grr_numerator": 9_900.0,
+            "grr_denominator": 10_000.0,
+            "nrr_numerator": 10_050.0,
+            "nrr_denominator": 10_000.0,
+            "is_complete_month": [True] * 13 + [False],
+        }
+    )
+    retention_t12m = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 8, 1), dt.date(2026, 9, 1)],
+            "segment": "All",
+            "grr_t12m_numerator": [9_000.0, 1.0],
+            "grr_t12m_denominator": [10_000.0, 1.0],
+            "nrr_t12m_numerator": [10_300.0, 1.0],
+            "nrr_t12m_denominator": [10_000.0, 1.0],
+            "logo_retention_t12m_numerator": [88.0, 1.0],
+            "logo_retention_t12m_denominator": [100.0, 1.0],
+        }
+    )
     return kpis_monthly, retention_t12m
 
 

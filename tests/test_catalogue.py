@@ -283,7 +283,9 @@ def test_catalogue_command_with_values_on_demo_data_gives_a_value_for_every_mont
     assert main(["catalogue", str(folder), "--values", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert all(r["computable_here"] == r["computable"] for r in rows)
-    mart_sql = (Path(__file__).resolve().parents[1] / "cskpi_analysis" / "sql" / "mart_stage_kpis_monthly.sql").read_text()
+    mart_sql = (
+        Path(__file__).resolve().parents[1] / "cskpi_analysis" / "sql" / "mart_stage_kpis_monthly.sql"
+    ).read_text()
     in_mart = [r for r in rows if r["computable"] and re.search(rf"'{r['kpi_id']}'", mart_sql)]
     assert len(in_mart) >= 20
     missing = [r["kpi_id"] for r in in_mart if r.get("value") is None]

@@ -10,7 +10,9 @@ COMMANDS = [module.NAME for module in cli._command_modules()]
 
 
 def test_the_documented_commands_exist():
-    assert {"demo", "validate", "build", "kpis", "sensitivity", "report", "serve", "jupyter", "benchmarks"} <= set(COMMANDS)
+    assert {"demo", "validate", "build", "kpis", "sensitivity", "report", "serve", "jupyter", "benchmarks"} <= set(
+        COMMANDS
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)

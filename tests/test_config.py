@@ -49,7 +49,9 @@ def test_bad_values_name_the_file_and_the_option(tmp_path, text, message):
 
 
 def test_rendered_toml_reads_back_to_the_same_config(tmp_path):
-    config = AnalysisConfig(as_of=dt.date(2026, 9, 30), key_features=("reports",), kpis=KpiOptions(resignup_grace_days=7))
+    config = AnalysisConfig(
+        as_of=dt.date(2026, 9, 30), key_features=("reports",), kpis=KpiOptions(resignup_grace_days=7)
+    )
     (tmp_path / "cskpi.toml").write_text(config_toml(config))
     assert load_config(tmp_path) == config
 

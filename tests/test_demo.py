@@ -65,8 +65,10 @@ def _accounts_with_flags(data: demo.DemoData) -> pd.DataFrame:
     usage = tables["usage_events"]
     automations = usage[usage["feature"] == "automations"].join(window_end.rename("window_end"), on="account_id")
     automations = automations.join(accounts["first_start"], on="account_id")
-    early = automations[(automations["occurred_at"] >= automations["first_start"])
-                        & (automations["occurred_at"] < automations["window_end"])]
+    early = automations[
+        (automations["occurred_at"] >= automations["first_start"])
+        & (automations["occurred_at"] < automations["window_end"])
+    ]
     accounts["adopter"] = accounts.index.isin(early["account_id"])
     milestones = tables["milestones"]
     first_value = milestones[milestones["milestone"] == "first_value"].set_index("account_id")["achieved_at"]
@@ -254,15 +256,17 @@ def test_a_landmark_cox_model_recovers_the_planted_hazard_ratios(planted):
     accounts = accounts[(landmark <= AS_OF) & ~(accounts["first_end"] < landmark)]
     tickets = planted.tables["support_tickets"].join(accounts["first_start"], on="account_id", how="inner")
     early = tickets[tickets["opened_at"] < tickets["first_start"] + pd.Timedelta(days=30)]
-    frame = pd.DataFrame({
-        "months": (accounts["first_end"].fillna(AS_OF) - accounts["first_start"]).dt.days / (365.25 / 12),
-        "churned": accounts["first_end"].notna().astype(int),
-        "no_key_feature_30d": (~accounts["adopter"]).astype(int),
-        "slow_ttfv": accounts["slow_ttfv"].astype(int),
-        "mid_market": (accounts["segment"] == "Mid-Market").astype(int),
-        "enterprise": (accounts["segment"] == "Enterprise").astype(int),
-        "early_tickets": early.groupby("account_id").size().reindex(accounts.index, fill_value=0),
-    })
+    frame = pd.DataFrame(
+        {
+            "months": (accounts["first_end"].fillna(AS_OF) - accounts["first_start"]).dt.days / (365.25 / 12),
+            "churned": accounts["first_end"].notna().astype(int),
+            "no_key_feature_30d": (~accounts["adopter"]).astype(int),
+            "slow_ttfv": accounts["slow_ttfv"].astype(int),
+            "mid_market": (accounts["segment"] == "Mid-Market").astype(int),
+            "enterprise": (accounts["segment"] == "Enterprise").astype(int),
+            "early_tickets": early.groupby("account_id").size().reindex(accounts.index, fill_value=0),
+        }
+    )
     hazard_ratio = CoxPHFitter().fit(frame, "months", "churned").hazard_ratios_
     # planted 2.0 / 1.6 / 1.0; SE of log HR ~0.07 at n = 4,000 (a 20,000-account fit, seed 21, gives 2.02 / 1.65 / 1.00)
     assert 1.6 < hazard_ratio["no_key_feature_30d"] < 2.5
@@ -310,8 +314,9 @@ def test_usage_declines_over_the_three_months_before_churn(planted):
 def test_health_score_is_lower_in_the_three_months_before_churn(planted):
     blocks = _coverage_blocks(planted.tables["subscriptions"])
     scores = planted.tables["health_scores"].merge(blocks, on="account_id")
-    scores = scores[(scores["scored_at"] >= scores["start"])
-                    & (scores["end"].isna() | (scores["scored_at"] < scores["end"]))]
+    scores = scores[
+        (scores["scored_at"] >= scores["start"]) & (scores["end"].isna() | (scores["scored_at"] < scores["end"]))
+    ]
     horizon = scores["scored_at"] + pd.Timedelta(days=90)
     churns_soon = scores["end"].notna() & (scores["end"] <= horizon)
     stays = (scores["end"].isna() | (scores["end"] > horizon)) & (horizon <= AS_OF)
@@ -384,7 +389,8 @@ def test_expansions_and_contractions_replace_a_subscription_on_the_same_day(plan
 
 def test_mrr_medians_follow_the_segments(planted):
     subs = planted.tables["subscriptions"].join(
-        planted.tables["accounts"].set_index("account_id")["segment"], on="account_id")
+        planted.tables["accounts"].set_index("account_id")["segment"], on="account_id"
+    )
     median = subs[subs["plan"] != "Add-on"].groupby("segment")["mrr"].median()
     # planted medians $300 / $1,500 / $8,000 at the first subscription; expansions drift them up a little
     assert median["SMB"] == pytest.approx(300, rel=0.2)
@@ -399,8 +405,11 @@ def test_ground_truth_holds_what_an_analysis_must_recover(planted):
     assert parameters["churn"]["hazard_ratios"]["no_key_feature_30d"] == 2.0
     assert parameters["churn"]["hazard_ratios"]["slow_ttfv"] == 1.6
     assert parameters["churn"]["hazard_ratios"]["early_ticket_count"] == 1.0
-    assert parameters["churn"]["base_monthly_hazard_by_segment"] == {"SMB": 0.025, "Mid-Market": 0.012,
-                                                                     "Enterprise": 0.006}
+    assert parameters["churn"]["base_monthly_hazard_by_segment"] == {
+        "SMB": 0.025,
+        "Mid-Market": 0.012,
+        "Enterprise": 0.006,
+    }
     assert parameters["covariates"]["landmark_days"] == 30
     assert parameters["covariates"]["no_key_feature_30d"]["key_feature"] == "automations"
     assert parameters["covariates"]["slow_ttfv"]["threshold_days"] == 30
@@ -420,7 +429,8 @@ def test_cli_writes_every_table_config_and_ground_truth_as_csv(tmp_path, capsys)
     assert main(["demo", "--accounts", "120", "--seed", "2", "--out", str(out), "--as-of", "2025-06-30"]) == 0
     assert "usage_events.csv" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.csv" for name in TABLES] + ["cskpi.toml", GROUND_TRUTH_FILE])
+        [f"{name}.csv" for name in TABLES] + ["cskpi.toml", GROUND_TRUTH_FILE]
+    )
     assert load_config(out).as_of == dt.date(2025, 6, 30)
     assert json.loads((out / GROUND_TRUTH_FILE).read_text())["as_of"] == "2025-06-30"
     for name, table in TABLES.items():
@@ -463,6 +473,6 @@ def test_cli_rejects_a_malformed_as_of_date(tmp_path, capsys):
 
 
 def test_generation_never_reads_the_clock():
-    source = (demo.__file__ and open(demo.__file__, encoding="utf-8").read())
+    source = demo.__file__ and open(demo.__file__, encoding="utf-8").read()
     assert re.search(r"date\.today|datetime\.now|\.today\(\)", source) is None
     assert np.isfinite(demo._MONTH_DAYS)

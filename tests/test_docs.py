@@ -24,7 +24,12 @@ def documented_sections(text: str) -> dict[str, str]:
 def marts(tmp_path_factory):
     folder = write_folder(tmp_path_factory.mktemp("docs"), [("A", "2024-01-01", None, 100, 1)])
     con = build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 2, 29)))
-    names = [r[0] for r in con.execute("select table_name from information_schema.tables where table_name like 'mart_%'").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_name like 'mart_%'"
+        ).fetchall()
+    ]
     return {name: [r[0] for r in con.execute(f"describe {name}").fetchall()] for name in names}
 
 

@@ -150,7 +150,9 @@ def test_normalise_replaces_random_ui_element_ids_with_stable_ones():
     random_id = "2a878f8b-60db-6df5-79af-453807e9bb3c"
     html = f"<marimo-ui-element object-id='{random_id}' random-id='{random_id}'></marimo-ui-element>"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])
+    ]
     out = normalise(nb).cells[0].outputs[0]["data"]["text/html"]
     assert random_id not in out
     assert out == "<marimo-ui-element object-id='cell1-element1' random-id='cell1-element1'></marimo-ui-element>"

@@ -29,9 +29,7 @@ from cskpi_analysis.kpis import (
 D = dt.date
 
 
-def write_folder(
-    folder: Path, subscriptions: list[tuple], segments: dict[str, str] | None = None
-) -> Path:
+def write_folder(folder: Path, subscriptions: list[tuple], segments: dict[str, str] | None = None) -> Path:
     """Write accounts.csv and subscriptions.csv; subscriptions are (account, start, end|None, mrr, billing)."""
     folder.mkdir(parents=True, exist_ok=True)
     accounts = sorted({s[0] for s in subscriptions} | set(segments or {}))
@@ -189,7 +187,11 @@ def test_month_with_no_paying_accounts_gives_null_rates_not_errors(tmp_path):
 def test_segment_filter_counts_only_that_segment(tmp_path):
     folder = write_folder(
         tmp_path,
-        [("A", "2024-01-01", None, 100, 1), ("B", "2024-01-01", "2024-02-15", 1000, 12), ("C", "2024-01-01", None, 50, 1)],
+        [
+            ("A", "2024-01-01", None, 100, 1),
+            ("B", "2024-01-01", "2024-02-15", 1000, 12),
+            ("C", "2024-01-01", None, 50, 1),
+        ],
         segments={"A": "SMB", "B": "Enterprise", "C": "SMB"},
     )
     con = build(folder, D(2024, 2, 29))
@@ -238,7 +240,11 @@ def test_cohort_cells_have_wilson_intervals_and_unobserved_cells_are_absent(tmp_
     # as_of 20 May: Jan cohort observable for k = 0..4 (k = 4 is May, incomplete); Mar cohort k = 0..2.
     folder = write_folder(
         tmp_path,
-        [("A", "2024-01-10", None, 100, 1), ("B", "2024-01-20", "2024-03-15", 1000, 1), ("C", "2024-03-01", None, 80, 1)],
+        [
+            ("A", "2024-01-10", None, 100, 1),
+            ("B", "2024-01-20", "2024-03-15", 1000, 1),
+            ("C", "2024-03-01", None, 80, 1),
+        ],
     )
     con = build(folder, D(2024, 5, 20))
     cells = cohort_retention(con, "month", "All")
@@ -309,7 +315,11 @@ def test_headline_kpis_pool_the_last_twelve_complete_months(tmp_path):
 def test_mrr_bridge_steps_add_up(tmp_path):
     folder = write_folder(
         tmp_path,
-        [("A", "2024-01-01", "2024-03-01", 100, 1), ("A", "2024-03-01", None, 150, 1), ("B", "2024-01-01", "2024-04-10", 80, 1)],
+        [
+            ("A", "2024-01-01", "2024-03-01", 100, 1),
+            ("A", "2024-03-01", None, 150, 1),
+            ("B", "2024-01-01", "2024-04-10", 80, 1),
+        ],
     )
     con = build(folder, D(2024, 5, 31))
     bridge = mrr_bridge(con, months=12).set_index("step")
@@ -364,7 +374,10 @@ def test_on_demo_data_the_identities_hold_and_the_planted_segment_differences_sh
     write_demo(folder, 1500, 5)
     config, _ = require_valid(folder)
     con = build_marts(folder, config)
-    churn = {s: {k.kpi: k for k in headline_kpis(con, s)}["logo_churn_rate"].value for s in ("SMB", "Mid-Market", "Enterprise")}
+    churn = {
+        s: {k.kpi: k for k in headline_kpis(con, s)}["logo_churn_rate"].value
+        for s in ("SMB", "Mid-Market", "Enterprise")
+    }
     assert churn["SMB"] > churn["Mid-Market"] > churn["Enterprise"]
     expansion = {s: {k.kpi: k for k in headline_kpis(con, s)}["expansion_rate"].value for s in ("SMB", "Enterprise")}
     assert expansion["Enterprise"] > expansion["SMB"]

@@ -35,7 +35,11 @@ def contraction_in_enterprise(tmp_path):
     # Recent = May-Jul: start May 1100 + Jun 700 + Jul 700 = 2500; contraction 400 in May -> NRR 2100/2500 = 0.84.
     folder = write_folder(
         tmp_path,
-        [("A", "2024-01-01", None, 100, 1), ("B", "2024-01-01", "2024-05-01", 1000, 12), ("B", "2024-05-01", None, 600, 12)],
+        [
+            ("A", "2024-01-01", None, 100, 1),
+            ("B", "2024-01-01", "2024-05-01", 1000, 12),
+            ("B", "2024-05-01", None, 600, 12),
+        ],
         segments={"A": "SMB", "B": "Enterprise"},
     )
     return build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 7, 31)))
@@ -56,7 +60,9 @@ def test_nrr_change_sentence_names_direction_driver_and_segment(contraction_in_e
 
 
 def test_nrr_change_sentence_says_when_history_is_too_short(tmp_path):
-    con = build_marts(write_folder(tmp_path, [("A", "2024-01-01", None, 100, 1)]), AnalysisConfig(as_of=dt.date(2024, 3, 31)))
+    con = build_marts(
+        write_folder(tmp_path, [("A", "2024-01-01", None, 100, 1)]), AnalysisConfig(as_of=dt.date(2024, 3, 31))
+    )
     assert nrr_change_sentence(con).startswith("Not enough complete months")
 
 

@@ -34,7 +34,9 @@ def test_index_page_renders_a_link_to_each_report(fixture_reports, serve, chromi
     REAL_NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/NN_topic.py yet"))],
     ids=lambda notebook: notebook.stem if notebook else "none",
 )
-def test_real_notebook_renders_offline_with_every_chart(notebook, demo_reports, serve, chromium, tmp_path: Path) -> None:
+def test_real_notebook_renders_offline_with_every_chart(
+    notebook, demo_reports, serve, chromium, tmp_path: Path
+) -> None:
     out, reports = demo_reports
     report = reports[notebook.stem]
     dom = render_dom(serve(out) + report.file_name, chromium, tmp_path / "profile")

@@ -70,7 +70,10 @@ def test_frontend_urls_are_rewritten_to_the_local_assets_folder() -> None:
     cdn = "https://cdn.jsdelivr.net/npm/@marimo-team/frontend@0.25.2/dist"
     page = f'<script type="module" src="{cdn}/assets/index-abc.js"></script><link rel="icon" href="{cdn}/favicon.ico">'
     offline = make_offline(page)
-    assert offline == '<script type="module" src="assets/index-abc.js"></script><link rel="icon" href="assets/favicon.ico">'
+    assert (
+        offline
+        == '<script type="module" src="assets/index-abc.js"></script><link rel="icon" href="assets/favicon.ico">'
+    )
     assert remote_references(offline) == []
     assert remote_references(page) != []
 
@@ -131,11 +134,16 @@ def test_the_notebook_reads_the_data_folder_given_on_the_command_line(fixture_re
     ("notebook", "expected"),
     [
         ("cell_error.py", r"cell_error\.py: cell 2: planted failure: churn rate above 100%"),
-        ("too_many_rows.py", r"too_many_rows\.py: altair\.utils\.data\.MaxRowsError: The number of rows in your dataset \(25000\)"),
+        (
+            "too_many_rows.py",
+            r"too_many_rows\.py: altair\.utils\.data\.MaxRowsError: The number of rows in your dataset \(25000\)",
+        ),
         ("email.py", r"email\.py: the report would contain an e-mail address j…@example\.com"),
     ],
 )
-def test_a_failing_notebook_fails_the_export_and_leaves_nothing_behind(notebook: str, expected: str, tmp_path: Path) -> None:
+def test_a_failing_notebook_fails_the_export_and_leaves_nothing_behind(
+    notebook: str, expected: str, tmp_path: Path
+) -> None:
     out = tmp_path / "reports"
     with pytest.raises(ReportError, match=expected) as failure:
         build_reports(DATA, out, [FAILING / notebook], progress=_quiet)
@@ -161,7 +169,9 @@ def test_a_folder_not_written_by_cskpi_report_is_never_replaced(tmp_path: Path) 
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cskpi_analysis.validate") is None, reason="cskpi_analysis.validate not written yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("cskpi_analysis.validate") is None, reason="cskpi_analysis.validate not written yet"
+)
 def test_the_report_command_validates_the_data_folder_before_exporting(tmp_path: Path, capsys) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

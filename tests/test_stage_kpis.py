@@ -403,7 +403,12 @@ def test_customer_health_score_is_the_mean_latest_score_of_scored_paying_account
     from tests.test_kpis import write_folder
 
     folder = write_folder(
-        tmp_path, [("A", "2024-01-01", None, 100, 1), ("B", "2024-01-01", None, 100, 1), ("C", "2024-01-01", "2024-02-10", 100, 1)]
+        tmp_path,
+        [
+            ("A", "2024-01-01", None, 100, 1),
+            ("B", "2024-01-01", None, 100, 1),
+            ("C", "2024-01-01", "2024-02-10", 100, 1),
+        ],
     )
     # February: A scored 40 then 60 (latest 60 counts), B scored 90, C scored 10 but churned in February (not paying)
     pd.DataFrame(

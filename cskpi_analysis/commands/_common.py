@@ -12,7 +12,9 @@ import pandas as pd
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data_dir", metavar="DIR", type=Path, help="folder of exports (CSV or Parquet, one file per table)")
+    parser.add_argument(
+        "data_dir", metavar="DIR", type=Path, help="folder of exports (CSV or Parquet, one file per table)"
+    )
 
 
 def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json")) -> None:

@@ -25,9 +25,22 @@ HELP = "compare your KPIs with curated category benchmarks"
 
 #: Columns of the table output, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
-    "kpi", "our_form", "our_value", "compared_value", "match", "benchmark_segment", "benchmark_median",
-    "benchmark_p25", "benchmark_p75", "benchmark_mean", "percentile_phrase", "verdict", "publisher", "year",
-    "reliability", "definition_warning",
+    "kpi",
+    "our_form",
+    "our_value",
+    "compared_value",
+    "match",
+    "benchmark_segment",
+    "benchmark_median",
+    "benchmark_p25",
+    "benchmark_p75",
+    "benchmark_mean",
+    "percentile_phrase",
+    "verdict",
+    "publisher",
+    "year",
+    "reliability",
+    "definition_warning",
 )
 
 
@@ -35,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--segment", default="All", help="segment to benchmark (default: %(default)s)")
     parser.add_argument(
-        "--acv", type=float, default=None,
+        "--acv",
+        type=float,
+        default=None,
         help="annual contract value per account in USD, for the ACV band "
         "(default: 12 x MRR per account at the latest complete month)",
     )
@@ -71,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         records = json.loads(comparison.to_json(orient="records", date_format="iso"))
-        print_json({
-            "segment": args.segment,
-            "as_of_month": as_of_month,
-            "acv": acv,
-            "acv_band": band,
-            "sentence": sentence,
-            "comparison": records,
-        })
+        print_json(
+            {
+                "segment": args.segment,
+                "as_of_month": as_of_month,
+                "acv": acv,
+                "acv_band": band,
+                "sentence": sentence,
+                "comparison": records,
+            }
+        )
         return 0
 
     acv_text = "unknown" if acv is None or not math.isfinite(acv) else f"${acv:,.0f} ({band or 'no band'})"

@@ -45,16 +45,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", type=_positive, default=2000, help="number of accounts (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write")
-    parser.add_argument("--format", choices=("csv", "parquet"), default="csv",
-                        help="file format of the tables (default: %(default)s)")
-    parser.add_argument("--as-of", type=_date, default=DEFAULT_AS_OF, metavar="YYYY-MM-DD",
-                        help="export date; nothing after it exists (default: %(default)s)")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="file format of the tables (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=DEFAULT_AS_OF,
+        metavar="YYYY-MM-DD",
+        help="export date; nothing after it exists (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     summary = write_demo(args.out, args.accounts, args.seed, as_of=args.as_of, fmt=args.format)
-    print(f"Wrote {args.accounts} demo accounts (seed {args.seed}, as of {args.as_of.isoformat()}) "
-          f"to {summary.out_dir} in {summary.seconds:.1f} s:")
+    print(
+        f"Wrote {args.accounts} demo accounts (seed {args.seed}, as of {args.as_of.isoformat()}) "
+        f"to {summary.out_dir} in {summary.seconds:.1f} s:"
+    )
     width = max(len(name) for name in summary.row_counts)
     for name, rows in summary.row_counts.items():
         print(f"  {name}.{summary.fmt:<{len('parquet')}}  {'':<{width - len(name)}}{rows:>12,} rows")

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: %(default)s)")
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"),
                         help="folder of marimo notebooks NN_topic.py (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds one notebook may take (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds one notebook may take (default: %(default)s)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

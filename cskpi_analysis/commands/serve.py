@@ -23,7 +23,9 @@ HELP = "serve a report folder on http://127.0.0.1:PORT/ (browsers refuse the rep
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", metavar="FOLDER", type=Path, nargs="?", default=Path("reports"),
                         help="report folder written by 'cskpi report' (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s; 0 = any free port)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s; 0 = any free port)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
