@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import pandas as pd
 
 # --- theme ---
 
@@ -26,6 +27,9 @@ CATEGORY_PALETTE: tuple[str, ...] = (
     "#000000",  # black
 )
 """Okabe & Ito (2008) palette: distinguishable with the common colour-vision deficiencies."""
+
+GOOD, BAD, NEUTRAL = CATEGORY_PALETTE[2], CATEGORY_PALETTE[5], "#7f7f7f"
+"""Gains and better-than-market (bluish green), losses and worse (vermillion), reference marks (grey)."""
 
 FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 CHART_WIDTH = 640
@@ -81,3 +85,24 @@ def enable_theme() -> None:
     alt.theme.enable(THEME_NAME)
     if not _under_marimo() and alt.renderers.active != "svg":
         alt.renderers.enable("svg")
+
+
+# --- reference marks shared by the chart builders ---
+
+
+def reference_rule(channel: str, value: float) -> alt.Chart:
+    """A dashed grey rule at ``value`` on the ``"x"`` or ``"y"`` channel (e.g. AUC 0.5, HR 1, 100%)."""
+    return (
+        alt.Chart(pd.DataFrame({"reference": [value]}))
+        .mark_rule(strokeDash=[4, 4], color=NEUTRAL)
+        .encode(**{channel: "reference:Q"})
+    )
+
+
+def diagonal_line(top: float) -> alt.Chart:
+    """The dashed grey diagonal from (0, 0) to (top, top): perfect calibration."""
+    return (
+        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
+        .mark_line(strokeDash=[4, 4], color=NEUTRAL)
+        .encode(x="x:Q", y="y:Q")
+    )

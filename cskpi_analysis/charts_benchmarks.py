@@ -13,7 +13,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import CATEGORY_PALETTE
+from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, NEUTRAL
 from cskpi_analysis.narrative import markdown_text
 
 __all__ = [
@@ -61,15 +61,15 @@ NOT_COMPARABLE_STATUS = "not comparable"
 
 #: Colour of our value by verdict; "not comparable" rows are grey.
 STATUS_COLOURS: dict[str, str] = {
-    "above market": "#009E73",
+    "above market": GOOD,
     "in line": CATEGORY_PALETTE[0],
-    "below market": "#D55E00",
+    "below market": BAD,
     NOT_COMPARABLE_STATUS: "#b0b0b0",
 }
 
 _STATISTIC_COLOURS: dict[str, str] = {
     "median": "#000000",
-    "mean": "#7f7f7f",
+    "mean": NEUTRAL,
     "quartiles (p25, p75)": CATEGORY_PALETTE[4],
 }
 

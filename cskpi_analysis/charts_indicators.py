@@ -11,9 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import CATEGORY_PALETTE
-
-GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7f7f7f"
+from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, diagonal_line, reference_rule
 
 __all__ = [
     "activity_share_chart",
@@ -77,8 +75,7 @@ def matrix_dot_chart(matrix: pd.DataFrame, title: str) -> alt.Chart:
             ],
         )
     )
-    rule = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    return (rule + bars + points).properties(title=title, height=alt.Step(24))
+    return (reference_rule("x", 0.5) + bars + points).properties(title=title, height=alt.Step(24))
 
 
 def matrix_heatmap(
@@ -193,11 +190,6 @@ def reliability_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
     tidy = curve[["bin", "predicted", "observed", "low", "high", "n_rows", "score_low", "score_high"]]
     top = float(max(tidy["high"].max(), tidy["predicted"].max())) * 1.05
     axis = alt.Axis(format="%")
-    diagonal = (
-        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
-        .mark_line(strokeDash=[4, 4], color=NEUTRAL)
-        .encode(x="x:Q", y="y:Q")
-    )
     x = alt.X(
         "predicted:Q",
         title="Predicted churn risk (score recalibrated on earlier months)",
@@ -225,7 +217,7 @@ def reliability_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
             ],
         )
     )
-    return (diagonal + errors + points).properties(title=title, width=420, height=320)
+    return (diagonal_line(top) + errors + points).properties(title=title, width=420, height=320)
 
 
 def effort_chart(table: pd.DataFrame, title: str) -> alt.Chart:

@@ -13,9 +13,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import CATEGORY_PALETTE
-
-GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7f7f7f"
+from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, reference_rule
 
 
 def rate_trend_chart(
@@ -62,8 +60,7 @@ def rate_trend_chart(
     )
     layers: list[alt.Chart] = [lines]
     if reference is not None:
-        layers.append(alt.Chart(pd.DataFrame({"value": [reference]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL)
-                      .encode(y="value:Q"))  # fmt: skip
+        layers.append(reference_rule("y", reference))
     return alt.layer(*layers).properties(title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined))
 
 

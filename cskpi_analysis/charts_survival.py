@@ -10,6 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cskpi_analysis.charts import diagonal_line, reference_rule
+
 __all__ = ["calibration_chart", "forest_plot", "km_chart", "ttfv_chart"]
 
 
@@ -43,8 +45,7 @@ def km_chart(curves: pd.DataFrame, horizon_days: int, title: str | None = None) 
             alt.Tooltip("at_risk:Q", title="Accounts at risk"),
         ],
     )
-    rule = alt.Chart(pd.DataFrame({"day": [horizon_days]})).mark_rule(strokeDash=[4, 4], color="#777").encode(x="day:Q")
-    return (band + line + rule).properties(
+    return (band + line + reference_rule("x", horizon_days)).properties(
         title=alt.Title(f"Retention after day-30 behaviour: {label}", subtitle="Shaded: 95% confidence band")
     )
 
@@ -81,8 +82,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str = "Which day-30 behaviou
         x=alt.X("lower_95:Q", title="Hazard ratio (log scale; > 1 = more churn)", scale=x_scale), x2="upper_95:Q"
     )
     points = base.mark_point(filled=True, size=70).encode(x=alt.X("hazard_ratio:Q", scale=x_scale), tooltip=tooltip)
-    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#777").encode(x="x:Q")
-    return (bars + points + one).properties(
+    return (bars + points + reference_rule("x", 1.0)).properties(
         title=alt.Title(title, subtitle="Cox model stratified by billing period and segment; bars: 95% CI")
     )
 
@@ -113,12 +113,9 @@ def calibration_chart(calibration: pd.DataFrame, title: str = "Predicted vs obse
             alt.Tooltip("observed:Q", title="Observed", format=".1%"),
         ],
     )
-    diagonal = (
-        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
-        .mark_line(strokeDash=[4, 4], color="#777")
-        .encode(x="x:Q", y="y:Q")
+    return (diagonal_line(top) + bars + points).properties(
+        title=alt.Title(title, subtitle="Diagonal: perfect calibration")
     )
-    return (diagonal + bars + points).properties(title=alt.Title(title, subtitle="Diagonal: perfect calibration"))
 
 
 def ttfv_chart(curve: pd.DataFrame, max_days: int = 120) -> alt.Chart:
