@@ -93,3 +93,8 @@ def test_first_value_is_one_rule_the_configured_event_replaces_the_milestone(tmp
     assert first_values() == {"A": dt.date(2024, 1, 10), "B": dt.date(2024, 1, 12)}
     # configured event: its first use, instead of the milestone (B has none: no first value)
     assert first_values(first_value_event="reports") == {"A": dt.date(2024, 1, 5)}
+
+    # days counted once, from the first paid day (both start 1 Jan): A 10 Jan - 1 Jan = 9, B 12 Jan - 1 Jan = 11
+    con = build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 2, 29)))
+    days = dict(con.execute("select account_id, days_to_first_value from int_account_first_value").fetchall())
+    assert days == {"A": 9, "B": 11}

@@ -168,7 +168,8 @@ first_value as (
     select
         spells.account_id,
         spells.spell_start_date as start_date,
-        first_values.first_value_date
+        first_values.first_value_date,
+        first_values.days_to_first_value
     from spells
     left join first_values
         on first_values.account_id = spells.account_id
@@ -200,9 +201,7 @@ final as (
         coalesce(cs_effort.qbrs, 0) as qbrs,
         coalesce(cs_effort.cs_touches_90d, 0) as cs_touches_90d,
         case
-            when first_value.first_value_date <= usage_grid.month_end
-                -- value reached before the first paid day (a trial) counts as day 0
-                then greatest(date_diff('day', first_value.start_date, first_value.first_value_date), 0)
+            when first_value.first_value_date <= usage_grid.month_end then first_value.days_to_first_value
             else date_diff('day', first_value.start_date, usage_grid.month_end)
         end as days_to_first_value,
         coalesce(first_value.first_value_date <= usage_grid.month_end, false) as has_first_value

@@ -15,33 +15,21 @@ first_values as (
     select * from int_account_first_value
 ),
 
-chosen as (
-    select
-        landmarks.account_id,
-        first_values.first_value_date
-    from landmarks
-    left join first_values
-        on first_values.account_id = landmarks.account_id
-),
-
 measured as (
+    -- day 0 of the landmark is the first paid day, from which first value is counted
     select
         landmarks.account_id,
         landmarks.start_date,
         landmarks.first_churn_date,
         landmarks.in_cohort,
-        chosen.first_value_date,
-        case
-            when chosen.first_value_date is null then null
-            when chosen.first_value_date < landmarks.start_date then 0
-            else date_diff('day', landmarks.start_date, chosen.first_value_date)
-        end as days_to_first_value,
+        first_values.first_value_date,
+        first_values.days_to_first_value,
         -- follow-up ends at the first churn, or at as_of while the first spell runs
         date_diff('day', landmarks.start_date, coalesce(landmarks.first_churn_date, cast($as_of as date)))
             as days_followed
     from landmarks
-    inner join chosen
-        on chosen.account_id = landmarks.account_id
+    left join first_values
+        on first_values.account_id = landmarks.account_id
 ),
 
 reached as (

@@ -7,11 +7,12 @@
 --                            $first_value_event feature's first use when configured, else the
 --                            $first_value_milestone milestone), else null
 --   days_to_first_value      days from start_date to first value; 0 when reached before paying
+--                            (int_account_first_value's, the suite's one count)
 --   days_to_onboarding_complete  likewise for the `onboarding_complete` milestone
 --   days_to_first_key_feature    likewise for the first use of any of $key_features
 -- Nothing after as_of is read.
-with subscriptions as (
-    select * from stg_subscriptions
+with spells as (
+    select * from int_account_spells
 ),
 
 accounts as (
@@ -35,11 +36,10 @@ key_features as (
 ),
 
 starts as (
-    -- the first paid day of each account
-    select account_id, min(start_date) as start_date
-    from subscriptions
-    where mrr > 0 and start_date <= cast($as_of as date)
-    group by account_id
+    -- the first paid day of each account: the start of its first paid spell
+    select account_id, spell_start_date as start_date
+    from spells
+    where spell_number = 1
 ),
 
 first_values as (
@@ -70,6 +70,7 @@ joined as (
         cast(date_trunc('month', starts.start_date) as date) as cohort_month,
         date_diff('day', starts.start_date, cast($as_of as date)) as observed_days,
         first_values.first_value_at,
+        first_values.days_to_first_value,
         onboarding_completions.achieved_at as onboarding_complete_at,
         first_key_feature_uses.occurred_at as first_key_feature_at
     from starts
@@ -92,14 +93,11 @@ final as (
         extract(year from cohort_month) * 12 + extract(month from cohort_month) - 1 as cohort_month_index,
         observed_days,
         first_value_at,
-        -- a milestone reached during a trial, before the first paid day, counts as day 0
-        -- (case, not greatest(): greatest() skips nulls, and "not reached" must stay null)
-        case
-            when first_value_at is null then null
-            when first_value_at < start_date then 0
-            else date_diff('day', start_date, cast(first_value_at as date))
-        end as days_to_first_value,
+        days_to_first_value,
         onboarding_complete_at,
+        -- a milestone reached during a trial, before the first paid day, counts as day 0, as
+        -- first value does (case, not greatest(): greatest() skips nulls, and "not reached"
+        -- must stay null)
         case
             when onboarding_complete_at is null then null
             when onboarding_complete_at < start_date then 0
