@@ -47,9 +47,9 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.indicators import concordance
 
 __all__ = [
     "Behaviour",
@@ -815,14 +815,10 @@ def auc(y_true: np.ndarray | pd.Series, score: np.ndarray | pd.Series) -> float:
     .. math:: \text{AUC} = \frac{R_1 - n_1(n_1 + 1)/2}{n_1 n_0}
 
     with :math:`R_1` the sum of the ranks (mid-ranks for ties) of the positives' scores.
-    The probability that a random churner is scored above a random non-churner.
+    The probability that a random churner is scored above a random non-churner; the
+    suite's one implementation is :func:`cskpi_analysis.indicators.concordance`.
     """
-    y = np.asarray(y_true, dtype=bool)
-    n1, n0 = int(y.sum()), int((~y).sum())
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    ranks = stats.rankdata(np.asarray(score, dtype=float))
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return concordance(score, y_true)
 
 
 def brier_score(y_true: np.ndarray | pd.Series, probability: np.ndarray | pd.Series) -> float:
