@@ -90,12 +90,17 @@ def enable_theme() -> None:
 # --- reference marks shared by the chart builders ---
 
 
-def reference_rule(channel: str, value: float) -> alt.Chart:
-    """A dashed grey rule at ``value`` on the ``"x"`` or ``"y"`` channel (e.g. AUC 0.5, HR 1, 100%)."""
+def reference_rule(channel: str, value: float, scale: alt.Scale | None = None) -> alt.Chart:
+    """A dashed grey rule at ``value`` on the ``"x"`` or ``"y"`` channel (e.g. AUC 0.5, HR 1, 100%).
+
+    Pass the chart's ``scale`` when it sets a domain and the rule is not the last layer:
+    the layers share one scale, and a rule without the domain widens it to include zero.
+    """
+    encoding = (alt.X if channel == "x" else alt.Y)("reference:Q", scale=alt.Undefined if scale is None else scale)
     return (
         alt.Chart(pd.DataFrame({"reference": [value]}))
         .mark_rule(strokeDash=[4, 4], color=NEUTRAL)
-        .encode(**{channel: "reference:Q"})
+        .encode(**{channel: encoding})
     )
 
 

@@ -40,14 +40,16 @@ def matrix_dot_chart(matrix: pd.DataFrame, title: str) -> alt.Chart:
     )[["label", "kind_label", "auc", "auc_low", "auc_high", "lift", "higher_means", "direction", "n_rows", "n_events"]]
     order = tidy.sort_values("auc", ascending=False)["label"].tolist()
     y = alt.Y("label:N", sort=order, title=None)
+    # 0.45-0.85 shows the differences that matter; widened when an interval reaches beyond
+    scale = alt.Scale(
+        domain=[min(0.45, float(tidy["auc_low"].min())), max(0.85, float(tidy["auc_high"].max()))], nice=False
+    )
     bars = (
         alt.Chart(tidy)
         .mark_rule(strokeWidth=2, opacity=0.6)
         .encode(
             y=y,
-            x=alt.X(
-                "auc_low:Q", title="Discrimination (AUC: 0.5 = none, 1 = perfect)", scale=alt.Scale(domain=[0.45, 0.85])
-            ),
+            x=alt.X("auc_low:Q", title="Discrimination (AUC: 0.5 = none, 1 = perfect)", scale=scale),
             x2="auc_high:Q",
             color=alt.Color(
                 "kind_label:N", title=None, scale=alt.Scale(range=[CATEGORY_PALETTE[0], CATEGORY_PALETTE[1]])
@@ -75,7 +77,7 @@ def matrix_dot_chart(matrix: pd.DataFrame, title: str) -> alt.Chart:
             ],
         )
     )
-    return (reference_rule("x", 0.5) + bars + points).properties(title=title, height=alt.Step(24))
+    return (reference_rule("x", 0.5, scale) + bars + points).properties(title=title, height=alt.Step(24))
 
 
 def matrix_heatmap(
