@@ -269,9 +269,21 @@ def available_columns_in_folder(data_dir: Any) -> dict[str, set[str]]:
         con.close()
 
 
-def available_columns_in_connection(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """Tables with rows in a built connection's ``src_`` views, and their non-empty columns."""
+def available_columns_in_connection(con: Any) -> dict[str, set[str]]:
+    """Tables with rows in a built warehouse, and their non-empty columns.
+
+    Read from the source profile a warehouse file keeps (``cskpi_source_profile``), or from
+    the ``src_`` views of an in-memory build.
+    """
+    from cskpi_analysis.warehouse import PROFILE_TABLE
+
     out: dict[str, set[str]] = {}
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    if PROFILE_TABLE in tables:
+        rows = con.execute(f"select table_name, column_name from {PROFILE_TABLE} where rows > 0 and non_empty > 0")
+        for table, column in rows.fetchall():
+            out.setdefault(table, set()).add(column)
+        return out
     for name, table in TABLES.items():
         counts = ", ".join(f'count("{c.name}")' for c in table.columns)
         # names come from the contract, not from the user

@@ -50,6 +50,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.warehouse import Warehouse
 
 __all__ = [
     "HORIZONS",
@@ -60,6 +61,8 @@ __all__ = [
     "EffortConfounding",
     "Indicator",
     "at_risk_worklist",
+    "portfolio_risk",
+    "worklist",
     "band_monotonicity",
     "calibration_sentence",
     "concordance",
@@ -233,7 +236,7 @@ def indicator(indicator_id: str) -> Indicator:
         raise AnalysisError(f"unknown indicator {indicator_id!r}; expected one of {', '.join(_BY_ID)}") from None
 
 
-def indicator_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def indicator_frame(con: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``mart_indicator_outcomes`` as a frame, ordered by account and month.
 
     Integer outcome columns come back as floats with ``NaN`` for a censored (unobservable)
@@ -1252,43 +1255,23 @@ CAUSE_INDICATORS: tuple[str, ...] = (
 )
 
 
-def at_risk_worklist(
-    frame: pd.DataFrame,
-    model: RefitModel | None = None,
-    *,
-    month: pd.Timestamp | None = None,
-    top: int = 25,
-    baseline_months: int = 3,
-) -> pd.DataFrame:
-    """Accounts to handle this week: highest churn risk x MRR in the latest complete month.
+_WORKLIST_COLUMNS = [
+    "rank", "account_id", "account_name", "segment", "mrr", "churn_risk", "mrr_at_risk", "health_score", "cause"
+]  # fmt: skip
 
-    Risk is the refit model's probability of churn within its horizon (default: fitted on
-    every observable row of ``frame``, 3 months). The cause is the indicator with the
-    largest adverse change against the account's own mean over the previous
-    ``baseline_months`` months, in units of the indicator's spread across accounts; an
-    account without a clear drop is labelled by its weakest standing instead.
 
-    Returns
-    -------
-    pandas.DataFrame
-        ``rank``, ``account_id``, ``account_name``, ``segment``, ``mrr``, ``churn_risk``,
-        ``mrr_at_risk`` (risk x MRR), ``health_score``, ``cause``. Never a contact column.
-    """
-    model = fit_refit_model(frame, 3) if model is None else model
-    month = _latest_month(frame) if month is None else pd.Timestamp(month)
-    current = frame[frame["month"] == month].copy()
-    if current.empty:
-        raise AnalysisError(f"no paying account in {month:%b %Y}")
-    current["churn_risk"] = model.predict(current)
-    current["mrr_at_risk"] = current["churn_risk"] * current["mrr"]
-    current = current.sort_values(["mrr_at_risk", "account_id"], ascending=[False, True]).head(top)
-    month_index = int(current["month_index"].iloc[0])
-    history = frame[
-        frame["account_id"].isin(current["account_id"])
-        & frame["month_index"].between(month_index - baseline_months, month_index - 1)
-    ]
+def _score(current: pd.DataFrame, model: RefitModel) -> pd.DataFrame:
+    """``current`` with ``churn_risk`` and ``mrr_at_risk``, highest MRR at risk first."""
+    out = current.copy()
+    out["churn_risk"] = model.predict(out)
+    out["mrr_at_risk"] = out["churn_risk"] * out["mrr"]
+    return out.sort_values(["mrr_at_risk", "account_id"], ascending=[False, True])
+
+
+def _explain(current: pd.DataFrame, history: pd.DataFrame, spread: pd.Series, baseline_months: int) -> pd.DataFrame:
+    """The ranked worklist: each account's cause, from its history against the spread across accounts."""
+    current = current.copy()
     baseline = history.groupby("account_id")[list(CAUSE_INDICATORS)].mean()
-    spread = frame[list(CAUSE_INDICATORS)].std()
     causes = []
     for row in current.itertuples():
         best, best_z = "", 0.5  # a drop smaller than half a spread is not a cause
@@ -1314,9 +1297,91 @@ def at_risk_worklist(
         causes.append(best)
     current["cause"] = causes
     current["rank"] = range(1, len(current) + 1)
-    return current[
-        ["rank", "account_id", "account_name", "segment", "mrr", "churn_risk", "mrr_at_risk", "health_score", "cause"]
-    ].reset_index(drop=True)
+    return current[_WORKLIST_COLUMNS].reset_index(drop=True)
+
+
+def at_risk_worklist(
+    frame: pd.DataFrame,
+    model: RefitModel | None = None,
+    *,
+    month: pd.Timestamp | None = None,
+    top: int = 25,
+    baseline_months: int = 3,
+) -> pd.DataFrame:
+    """Accounts to handle this week: highest churn risk x MRR in the latest complete month.
+
+    Risk is the refit model's probability of churn within its horizon (default: fitted on
+    every observable row of ``frame``, 3 months). The cause is the indicator with the
+    largest adverse change against the account's own mean over the previous
+    ``baseline_months`` months, in units of the indicator's spread across accounts; an
+    account without a clear drop is labelled by its weakest standing instead. On a
+    warehouse, :func:`worklist` gives the same list without reading the whole mart.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``account_id``, ``account_name``, ``segment``, ``mrr``, ``churn_risk``,
+        ``mrr_at_risk`` (risk x MRR), ``health_score``, ``cause``. Never a contact column.
+    """
+    model = fit_refit_model(frame, 3) if model is None else model
+    month = _latest_month(frame) if month is None else pd.Timestamp(month)
+    current = frame[frame["month"] == month]
+    if current.empty:
+        raise AnalysisError(f"no paying account in {month:%b %Y}")
+    current = _score(current, model).head(top)
+    month_index = int(current["month_index"].iloc[0])
+    history = frame[
+        frame["account_id"].isin(current["account_id"])
+        & frame["month_index"].between(month_index - baseline_months, month_index - 1)
+    ]
+    return _explain(current, history, frame[list(CAUSE_INDICATORS)].std(), baseline_months)
+
+
+def portfolio_risk(wh: Warehouse) -> pd.DataFrame:
+    """Every paying account of the latest complete month, scored for churn within 3 months.
+
+    The refit model (:func:`fit_refit_model`) is fitted once per warehouse on the whole
+    portfolio, every segment together, and the scores are kept beside the warehouse
+    (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`): a segment filter never refits it,
+    so an account has the same risk in every report. The frame's ``attrs`` are not kept;
+    the indicator spreads used for causes ride along as ``spread_<indicator>`` columns.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        frame = indicator_frame(wh)
+        month = _latest_month(frame)
+        scored = _score(frame[frame["month"] == month], fit_refit_model(frame, 3))
+        spread = frame[list(CAUSE_INDICATORS)].std()
+        for feature in CAUSE_INDICATORS:
+            scored[f"spread_{feature}"] = spread[feature]
+        return scored.reset_index(drop=True)
+
+    return wh.cached("portfolio_risk", compute)
+
+
+def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_months: int = 3) -> pd.DataFrame:
+    """The at-risk worklist of one segment (see :func:`at_risk_worklist`), from :func:`portfolio_risk`.
+
+    Only the listed accounts' recent months are read from the mart, in SQL.
+    """
+    scores = portfolio_risk(wh)
+    if segment != "All":
+        if segment not in set(scores["segment"]):
+            known = ", ".join(["All", *sorted(scores["segment"].unique())])
+            raise AnalysisError(f"unknown segment {segment!r}; the data has {known}")
+        scores = scores[scores["segment"] == segment]
+    current = scores.head(top)
+    if current.empty:
+        return pd.DataFrame(columns=_WORKLIST_COLUMNS)
+    month_index = int(current["month_index"].iloc[0])
+    history = wh.execute(
+        f"select account_id, {', '.join(CAUSE_INDICATORS)} from mart_indicator_outcomes "
+        "where account_id in (select unnest($accounts)) and month_index between $first and $last",
+        {"accounts": list(current["account_id"]), "first": month_index - baseline_months, "last": month_index - 1},
+    ).df()
+    history[list(CAUSE_INDICATORS)] = history[list(CAUSE_INDICATORS)].astype("float64")
+    spread = pd.Series({f: float(current[f"spread_{f}"].iloc[0]) for f in CAUSE_INDICATORS})
+    return _explain(current, history, spread, baseline_months)
 
 
 def _standing_cause(row: object) -> str:

@@ -1,8 +1,7 @@
 """The KPI engine: build the marts over a data folder and read KPIs from them.
 
-Every number comes from the SQL models in ``cskpi_analysis/sql/``; this module only
-binds parameters, runs the models and the reconciliation checks, and selects from the
-marts. Definitions (one per KPI, with formula, grain, window and edge cases) are in
+Every number comes from the SQL models in ``cskpi_analysis/sql/``, built once into a
+:class:`~cskpi_analysis.warehouse.Warehouse`; this module only selects from its marts. Definitions (one per KPI, with formula, grain, window and edge cases) are in
 ``cskpi_analysis/catalogue.toml`` and ``docs/definitions.md``; the defaults are:
 
 =====================  =======================================================================
@@ -22,31 +21,26 @@ T12M GRR / NRR         sum(min(MRR_M, MRR_M-12)) / sum(MRR_M-12), sum(MRR_M) / s
 
 Examples
 --------
->>> from cskpi_analysis.kpis import connect, kpis_monthly
->>> con, config = connect("data/demo")                     # doctest: +SKIP
->>> kpis_monthly(con, segment="SMB", months=12)            # doctest: +SKIP
+>>> from cskpi_analysis.kpis import kpis_monthly
+>>> from cskpi_analysis.warehouse import open_warehouse
+>>> wh = open_warehouse("data/demo")                       # doctest: +SKIP
+>>> kpis_monthly(wh, segment="SMB", months=12)             # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
-from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.models import run_checks, run_models
-from cskpi_analysis.sources import register_sources
+from cskpi_analysis.warehouse import Reader, Warehouse
 
 CohortGrain = Literal["month", "quarter"]
 
-#: Default landmark (days after the first paid day) and outcome horizon of the survival marts.
-DEFAULT_LANDMARK_DAYS = 30
-DEFAULT_HORIZON_DAYS = 365
 
 #: The headline KPIs, in reporting order: (id, mart column, label, higher is better).
 HEADLINE: tuple[tuple[str, str, str, bool], ...] = (
@@ -62,85 +56,17 @@ HEADLINE: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
-def model_parameters(config: AnalysisConfig) -> dict[str, Any]:
-    """The bound parameters of the SQL models, from an analysis config with ``as_of`` resolved."""
-    if config.as_of is None:
-        raise AnalysisError("as_of is not set: validate the folder first (cskpi_analysis.validate.require_valid)")
-    return {
-        "as_of": config.as_of,
-        "snapshot": config.kpis.snapshot,
-        "grace_days": config.kpis.resignup_grace_days,
-        "reactivation": config.kpis.reactivation,
-        # analysis marts (landmark survival, leading indicators)
-        "landmark_days": DEFAULT_LANDMARK_DAYS,
-        "horizon_days": DEFAULT_HORIZON_DAYS,
-        "key_features": list(config.key_features),
-        "first_value_milestone": config.first_value_milestone,
-        "first_value_event": config.first_value_event,
-    }
-
-
-def build_marts(
-    data_dir: str | Path,
-    config: AnalysisConfig,
-    *,
-    database: str | Path = ":memory:",
-    parameters: dict[str, Any] | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """Build every model over ``data_dir`` and run the reconciliation checks.
-
-    The folder is not validated here (see :func:`connect`). ``database`` is a DuckDB
-    file to write the marts to, or ``":memory:"``. ``parameters`` override the bound
-    parameters of :func:`model_parameters` (e.g. ``{"landmark_days": 60}``). A failing
-    identity raises :class:`~cskpi_analysis.errors.BuildCheckError` and, for a file
-    database, leaves nothing behind.
-    """
-    target = str(database)
-    if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        temporary = Path(target + ".building")
-        temporary.unlink(missing_ok=True)
-        con = duckdb.connect(str(temporary))
-    else:
-        con = duckdb.connect(":memory:")
-    try:
-        register_sources(con, data_dir, config)
-        parameters = {**model_parameters(config), **(parameters or {})}
-        run_models(con, parameters)
-        run_checks(con, parameters)
-    except BaseException:
-        con.close()
-        if target != ":memory:":
-            Path(target + ".building").unlink(missing_ok=True)
-        raise
-    if target == ":memory:":
-        return con
-    con.close()
-    Path(target + ".building").replace(target)  # atomic: the file appears only when complete
-    return duckdb.connect(target)
-
-
-def connect(
-    data_dir: str | Path, *, database: str | Path = ":memory:"
-) -> tuple[duckdb.DuckDBPyConnection, AnalysisConfig]:
-    """Validate ``data_dir`` (refusing on errors) and build the marts; the usual entry point."""
-    from cskpi_analysis.validate import require_valid
-
-    config, _report = require_valid(data_dir)
-    return build_marts(data_dir, config, database=database), config
-
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+def _frame(con: Reader, sql: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
     return con.execute(sql, parameters or {}).df()
 
 
-def segments(con: duckdb.DuckDBPyConnection) -> list[str]:
+def segments(con: Reader) -> list[str]:
     """Segments present in the data, 'All' first."""
     rows = con.execute("select distinct segment from mart_kpis_monthly where segment <> 'All' order by segment")
     return ["All", *(r[0] for r in rows.fetchall())]
 
 
-def kpis_monthly(con: duckdb.DuckDBPyConnection, segment: str = "All", months: int | None = None) -> pd.DataFrame:
+def kpis_monthly(con: Reader, segment: str = "All", months: int | None = None) -> pd.DataFrame:
     """``mart_kpis_monthly`` for one segment, oldest month first; the last ``months`` if given."""
     frame = _frame(
         con,
@@ -152,16 +78,14 @@ def kpis_monthly(con: duckdb.DuckDBPyConnection, segment: str = "All", months: i
     return frame.tail(months).reset_index(drop=True) if months else frame
 
 
-def retention_t12m(con: duckdb.DuckDBPyConnection, segment: str = "All") -> pd.DataFrame:
+def retention_t12m(con: Reader, segment: str = "All") -> pd.DataFrame:
     """``mart_retention_t12m`` for one segment, oldest month first."""
     return _frame(
         con, "select * from mart_retention_t12m where segment = $segment order by month", {"segment": segment}
     )
 
 
-def cohort_retention(
-    con: duckdb.DuckDBPyConnection, grain: CohortGrain = "month", segment: str = "All"
-) -> pd.DataFrame:
+def cohort_retention(con: Reader, grain: CohortGrain = "month", segment: str = "All") -> pd.DataFrame:
     """``mart_cohort_retention`` for one cohort grain and segment."""
     if grain not in ("month", "quarter"):
         raise AnalysisError(f"cohort grain must be 'month' or 'quarter', got {grain!r}")
@@ -173,9 +97,7 @@ def cohort_retention(
     )
 
 
-def average_retention_curve(
-    con: duckdb.DuckDBPyConnection, grain: CohortGrain = "month", segment: str = "All"
-) -> pd.DataFrame:
+def average_retention_curve(con: Reader, grain: CohortGrain = "month", segment: str = "All") -> pd.DataFrame:
     """Retention by months since start, pooled over complete cohort cells (weighted by cohort size).
 
     ``logo_retention = sum(accounts_active) / sum(accounts_at_start)`` over the cohorts whose
@@ -200,7 +122,7 @@ def average_retention_curve(
     )
 
 
-def latest_complete_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+def latest_complete_month(con: Reader) -> dt.date | None:
     """The last month whose last day is on or before ``as_of`` (the headline month)."""
     row = con.execute("select max(month) from int_months where is_complete_month").fetchone()
     return row[0] if row else None
@@ -220,7 +142,7 @@ class Kpi:
     higher_is_better: bool
 
 
-def headline_kpis(con: duckdb.DuckDBPyConnection, segment: str = "All") -> list[Kpi]:
+def headline_kpis(con: Reader, segment: str = "All") -> list[Kpi]:
     """The headline KPIs at the latest complete month.
 
     Trailing-twelve-month KPIs are read at that month. Monthly rates are pooled over the
@@ -260,12 +182,12 @@ def headline_kpis(con: duckdb.DuckDBPyConnection, segment: str = "All") -> list[
     return out
 
 
-def headline_frame(con: duckdb.DuckDBPyConnection, segment: str = "All") -> pd.DataFrame:
+def headline_frame(con: Reader, segment: str = "All") -> pd.DataFrame:
     """:func:`headline_kpis` as a frame (one row per KPI)."""
     return pd.DataFrame([k.__dict__ for k in headline_kpis(con, segment)])
 
 
-def mrr_bridge(con: duckdb.DuckDBPyConnection, segment: str = "All", months: int = 12) -> pd.DataFrame:
+def mrr_bridge(con: Reader, segment: str = "All", months: int = 12) -> pd.DataFrame:
     """The MRR bridge over the last ``months`` complete months, for a waterfall chart.
 
     Columns: ``step`` (MRR at start, New, Expansion, Reactivation, Contraction, Churn,
@@ -322,33 +244,71 @@ SENSITIVITY_ALTERNATIVES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def sensitivity(data_dir: str | Path, config: AnalysisConfig, segment: str = "All") -> pd.DataFrame:
-    """How much the headline KPIs move under each alternative definition.
+#: The KPI marts the sensitivity table reads (built alone for each alternative).
+_SENSITIVITY_MODELS = frozenset({"mart_kpis_monthly", "mart_retention_t12m", "int_months"})
+
+
+def _headline_by_segment(con: Reader) -> pd.DataFrame:
+    rows = []
+    for segment in segments(con):
+        rows += [
+            {"segment": segment, "kpi": k.kpi, "label": k.label, "value": k.value} for k in headline_kpis(con, segment)
+        ]
+    return pd.DataFrame(rows, columns=["segment", "kpi", "label", "value"])
+
+
+def _alternative_headlines(wh: Warehouse, changes: dict[str, Any]) -> pd.DataFrame:
+    """Headline KPIs of every segment with some KPI switches changed (only the KPI marts are built)."""
+    from cskpi_analysis.models import run_models
+    from cskpi_analysis.sources import register_sources
+    from cskpi_analysis.warehouse import model_parameters
+
+    config = wh.config.with_kpis(**changes)
+    con = duckdb.connect(":memory:")
+    try:
+        register_sources(con, wh.data_dir, config)
+        run_models(con, model_parameters(config, _presence(wh)), targets=set(_SENSITIVITY_MODELS))
+        return _headline_by_segment(con)
+    finally:
+        con.close()
+
+
+def _presence(wh: Warehouse) -> dict[str, Any]:
+    return {k: v for k, v in wh.parameters.items() if k.startswith("has_")}
+
+
+def sensitivity_table(wh: Warehouse) -> pd.DataFrame:
+    """The sensitivity table of every segment (column ``segment``), computed once per warehouse.
+
+    See :func:`sensitivity`. Each alternative rebuilds only the KPI marts, in memory; the
+    result is kept beside the warehouse (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`),
+    so a segment change only filters it.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        base = _headline_by_segment(wh).rename(columns={"value": "baseline"})
+        for label, changes in SENSITIVITY_ALTERNATIVES:
+            other = _alternative_headlines(wh, changes)[["segment", "kpi", "value"]].rename(columns={"value": label})
+            base = base.merge(other, on=["segment", "kpi"], how="left")
+            base[f"{label} (pp)"] = [
+                None if pd.isna(value) or pd.isna(start) else round(100 * (value - start), 2)
+                for value, start in zip(base[label], base["baseline"], strict=True)
+            ]
+        return base
+
+    return wh.cached("sensitivity", compute)
+
+
+def sensitivity(wh: Warehouse, segment: str = "All") -> pd.DataFrame:
+    """How much the headline KPIs of one segment move under each alternative definition.
 
     One row per headline KPI: the value under the configured definitions (``baseline``),
     under each alternative in :data:`SENSITIVITY_ALTERNATIVES`, and the change in
-    percentage points (``<alternative> (pp)``).
+    percentage points (``<alternative> (pp)``). Computed once for all segments
+    (:func:`sensitivity_table`).
     """
-    variants = [("baseline", config)] + [
-        (label, config.with_kpis(**changes)) for label, changes in SENSITIVITY_ALTERNATIVES
-    ]
-    table: dict[str, dict[str, float | None]] = {}
-    labels: dict[str, str] = {}
-    for label, variant in variants:
-        con = build_marts(data_dir, variant)
-        try:
-            for kpi in headline_kpis(con, segment):
-                table.setdefault(kpi.kpi, {})[label] = kpi.value
-                labels[kpi.kpi] = kpi.label
-        finally:
-            con.close()
-    rows = []
-    for kpi_id, values in table.items():
-        row: dict[str, Any] = {"kpi": kpi_id, "label": labels[kpi_id], "baseline": values.get("baseline")}
-        for label, _ in SENSITIVITY_ALTERNATIVES:
-            value = values.get(label)
-            row[label] = value
-            base = values.get("baseline")
-            row[f"{label} (pp)"] = None if value is None or base is None else round(100 * (value - base), 2)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    table = sensitivity_table(wh)
+    if segment not in set(table["segment"]):
+        raise AnalysisError(f"unknown segment {segment!r}; the data has {', '.join(segments(wh))}")
+    out = table[table["segment"] == segment].drop(columns="segment").reset_index(drop=True)
+    return out.astype({c: "float64" for c in out.columns if c not in ("kpi", "label")})

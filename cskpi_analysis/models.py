@@ -2,7 +2,8 @@
 
 One relation per file, file name = relation name, layered ``stg_`` (rename and cast
 one source) -> ``int_`` (transform) -> ``mart_`` (business grain, documented). Each
-model is materialised as a table in dependency order, found by parsing the SQL with
+model is materialised in dependency order (a table, or in a warehouse file a temporary
+table or view unless something reads it: :func:`materialisation`), found by parsing the SQL with
 sqlglot. Parameters are bound (``$as_of``), never pasted into SQL: a model receives
 exactly the parameters it references.
 
@@ -12,8 +13,10 @@ identity (dbt's singular tests); its first comment line is the message.
 
 from __future__ import annotations
 
+import functools
 import graphlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -26,6 +29,7 @@ from cskpi_analysis.errors import BuildCheckError
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _LINE_COMMENT = re.compile(r"--[^\n]*")
+_MATERIALIZATION = re.compile(r"^materialization:\s*(view|table)\s*$", re.MULTILINE)
 LAYERS: tuple[str, ...] = ("stg", "int", "mart")
 
 
@@ -41,6 +45,12 @@ class Model:
     @property
     def layer(self) -> str:
         return self.name.split("_", 1)[0]
+
+    @property
+    def declared_materialization(self) -> str | None:
+        """``view`` or ``table`` when the header says ``-- materialization: view|table``."""
+        match = _MATERIALIZATION.search(self.description)
+        return match.group(1) if match else None
 
     @property
     def description(self) -> str:
@@ -79,8 +89,8 @@ def parameters_of(sql: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_PARAMETER.findall(_LINE_COMMENT.sub("", sql))))
 
 
-def load_models() -> dict[str, Model]:
-    """Every model in ``cskpi_analysis/sql/``, keyed by name."""
+@functools.cache
+def _load_models() -> dict[str, Model]:
     files = sorted(p for p in _sql_dir().iterdir() if p.name.endswith(".sql"))
     sources = {f.name[: -len(".sql")]: f.read_text(encoding="utf-8") for f in files}
     models = {}
@@ -90,6 +100,11 @@ def load_models() -> dict[str, Model]:
         depends_on = tuple(sorted(t for t in referenced_tables(sql) if t in sources))
         models[name] = Model(name, sql, depends_on, parameters_of(sql))
     return models
+
+
+def load_models() -> dict[str, Model]:
+    """Every model in ``cskpi_analysis/sql/``, keyed by name (parsed once per process)."""
+    return dict(_load_models())
 
 
 def load_checks() -> list[Check]:
@@ -109,40 +124,161 @@ def model_order(models: dict[str, Model]) -> list[str]:
     return list(sorter.static_order())
 
 
+#: Intermediate and staging models that the Python readers select from: written to the warehouse
+#: file with the marts. Every other ``stg_``/``int_`` model is temporary (a view or a temp table).
+PERSISTED: frozenset[str] = frozenset(
+    {
+        "stg_accounts",
+        "stg_health_scores",
+        "int_months",
+        "int_account_spells",
+        "int_day30_first_value",
+        "int_day30_key_features",
+        "int_day30_landmarks",
+    }
+)
+
+Materialise = Callable[[Model], str]
+"""How a model is stored: ``"table"``, ``"temp table"`` or ``"temp view"``."""
+
+
+def materialisation(source_formats: dict[str, str]) -> Materialise:
+    """The storage of each model in a warehouse file: persist what is read, nothing else.
+
+    Marts and :data:`PERSISTED` models are tables in the file. A model whose header says
+    ``-- materialization: view`` (a thin union read once) is a temporary view. A staging model over a Parquet
+    file (or an absent table) is a temporary view, read in place by the models above it; over a
+    CSV file it is a temporary table, so the text is parsed once. Other intermediates are
+    temporary tables.
+
+    Parameters
+    ----------
+    source_formats : file suffix (``".csv"``/``".parquet"``) of each contract table present.
+    """
+
+    def how(model: Model) -> str:
+        if model.layer == "mart" or model.name in PERSISTED:
+            return "table"
+        if model.declared_materialization == "view":
+            return "temp view"
+        if model.layer == "stg":
+            return "temp table" if source_formats.get(model.name[len("stg_") :]) == ".csv" else "temp view"
+        return "temp table"
+
+    return how
+
+
+def _closure(models: dict[str, Model], order: list[str], only: set[str]) -> set[str]:
+    """``only`` and every model downstream of it."""
+    selected = set(only)
+    for name in order:
+        if set(models[name].depends_on) & selected:
+            selected.add(name)
+    return selected
+
+
+def _inputs(models: dict[str, Model], selected: set[str], available: set[str]) -> tuple[set[str], set[str]]:
+    """What the selected models read from outside the selection: (reused from ``available``, recomputed)."""
+    reused: set[str] = set()
+    recomputed: set[str] = set()
+    stack = [d for name in selected for d in models[name].depends_on]
+    while stack:
+        name = stack.pop()
+        if name in selected or name in reused or name in recomputed:
+            continue
+        if name in available:
+            reused.add(name)
+        else:
+            recomputed.add(name)
+            stack.extend(models[name].depends_on)
+    return reused, recomputed
+
+
 def run_models(
-    con: duckdb.DuckDBPyConnection, parameters: dict[str, Any], *, only: set[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    parameters: dict[str, Any],
+    *,
+    only: set[str] | None = None,
+    targets: set[str] | None = None,
+    materialise: Materialise | None = None,
+    available: set[str] | None = None,
+    reuse: Callable[[str], str] | None = None,
 ) -> list[str]:
-    """Materialise every model as a table, in dependency order; return the models run.
+    """Materialise the models in dependency order; return the relations created.
 
     The ``src_<table>`` views must exist (see :func:`cskpi_analysis.sources.register_sources`).
-    ``only`` rebuilds just those models and everything downstream of them (their inputs
-    must already exist), e.g. to recompute the survival mart at another landmark.
+
+    Parameters
+    ----------
+    con : the connection to build on.
+    parameters : bound parameters; a model receives exactly those its SQL references.
+    only : rebuild just these models and everything downstream of them.
+    targets : build just these models and what they read (e.g. the KPI marts alone).
+    materialise : storage per model (see :func:`materialisation`); default: every model a table.
+    available : with ``only``, relations that exist elsewhere and are read through ``reuse``
+        (a ``select`` returning the relation, e.g. from an attached base warehouse) instead of
+        being rebuilt; inputs neither selected nor available are recomputed as temporary tables.
+        Without ``available``, the inputs of ``only`` must already exist on ``con``.
     """
     models = load_models()
     order = model_order(models)
+    reused: set[str] = set()
+    recomputed: set[str] = set()
     if only is not None:
         unknown = only - set(models)
         if unknown:
             raise ValueError(f"unknown model(s): {', '.join(sorted(unknown))}")
-        selected = set(only)
-        for name in order:  # downstream closure, in order
-            if set(models[name].depends_on) & selected:
+        selected = _closure(models, order, only)
+        if available is not None:
+            reused, recomputed = _inputs(models, selected, available)
+    elif targets is not None:
+        selected = set(targets)
+        stack = [d for name in targets for d in models[name].depends_on]
+        while stack:
+            name = stack.pop()
+            if name not in selected:
                 selected.add(name)
-        order = [name for name in order if name in selected]
+                stack.extend(models[name].depends_on)
+    else:
+        selected = set(models)
+    created = []
     for name in order:
+        if name not in selected and name not in reused and name not in recomputed:
+            continue
+        if name in reused:
+            assert reuse is not None, "run_models(available=...) needs reuse="
+            con.execute(f"create or replace temp view {name} as {reuse(name)}")
+            created.append(name)
+            continue
         model = models[name]
         missing = [p for p in model.parameters if p not in parameters]
         if missing:
             raise ValueError(f"model {name} needs parameter(s) {', '.join(missing)}")
+        kind = materialise(model) if materialise else "table"
+        if name in recomputed and kind == "table":
+            kind = "temp table"
         # the model name and SQL come from the package's own files; values are bound
-        con.execute(f"create or replace table {name} as {model.sql}", {p: parameters[p] for p in model.parameters})
-    return order
+        con.execute(f"create or replace {kind} {name} as {model.sql}", {p: parameters[p] for p in model.parameters})
+        created.append(name)
+    return created
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, parameters: dict[str, Any], *, show: int = 5) -> None:
-    """Run every check; raise :class:`BuildCheckError` naming each failure and example rows."""
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    parameters: dict[str, Any],
+    *,
+    show: int = 5,
+    only_tables: Iterable[str] | None = None,
+) -> None:
+    """Run every check; raise :class:`BuildCheckError` naming each failure and example rows.
+
+    ``only_tables`` runs just the checks that read nothing but those relations (a partial build).
+    """
     failures = []
+    allowed = set(only_tables) if only_tables is not None else None
     for check in load_checks():
+        if allowed is not None and not referenced_tables(check.sql) <= allowed:
+            continue
         rel = con.execute(check.sql, {p: parameters[p] for p in check.parameters})
         columns = [d[0] for d in rel.description]
         rows = rel.fetchall()

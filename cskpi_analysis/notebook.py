@@ -6,18 +6,28 @@ The notebooks in ``notebooks/`` run in three places: the marimo editor or
 a Jupyter kernel running the reviewers' copies in ``notebooks/jupyter/``
 (no marimo runtime: the folder comes from the environment variable
 ``CSKPI_DATA``), and plain scripts or tests.
+
+Every notebook opens the folder's :class:`~cskpi_analysis.warehouse.Warehouse` with
+:func:`warehouse`: the marts are built once (``cskpi build``, or the first notebook that
+finds them missing or stale) and every later kernel only opens the file read-only.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cskpi_analysis.errors import ConfigError
 
+if TYPE_CHECKING:
+    from cskpi_analysis.warehouse import Warehouse
+
 DATA_ENV = "CSKPI_DATA"
 """Environment variable naming the data folder outside marimo (Jupyter, scripts)."""
+
+DB_ENV = "CSKPI_DB"
+"""Environment variable naming the warehouse file outside marimo (default: the per-folder cache)."""
 
 DEFAULT_DATA = "data/demo"
 
@@ -80,3 +90,24 @@ def data_dir(default: str = DEFAULT_DATA) -> Path:
     if value is None:
         value = os.environ.get(DATA_ENV) or default
     return Path(str(value))
+
+
+def database() -> Path | None:
+    """The warehouse file: ``--db FILE`` on the marimo command line, else ``$CSKPI_DB``, else None (the cache)."""
+    value = _marimo_cli_args().get("db")
+    if isinstance(value, list):
+        raise ConfigError(f"--db was given {len(value)} times; give one warehouse file")
+    if value in (None, ""):
+        value = os.environ.get(DB_ENV) or None
+    return Path(str(value)) if value else None
+
+
+def warehouse() -> Warehouse:
+    """The notebook's warehouse: opened read-only if up to date, else validated and built once.
+
+    With ``CSKPI_NO_BUILD=1`` a missing or stale warehouse is an error instead (reports and
+    tests use it to prove a notebook only reads).
+    """
+    from cskpi_analysis.warehouse import open_warehouse
+
+    return open_warehouse(data_dir(), database=database())

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -356,14 +357,21 @@ def find_personal_data(text: str) -> list[str]:
 
 
 def export_html(
-    notebook: Path, data_dir: Path, output: Path, timeout: float = 1800
+    notebook: Path, data_dir: Path, output: Path, timeout: float = 1800, database: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``."""
+    """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``.
+
+    With ``database`` (a built warehouse) the notebook gets ``--db FILE`` and runs with
+    ``CSKPI_NO_BUILD=1``: it only opens the warehouse, and fails rather than validate or build.
+    """
     command = [
         sys.executable, "-m", "marimo", "export", "html", "--no-include-code", "--force",
         str(notebook), "-o", str(output), "--", "--data", str(data_dir),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if database is not None:
+        command += ["--db", str(database)]
+        env["CSKPI_NO_BUILD"] = "1"
     try:
         return subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
@@ -383,7 +391,9 @@ def _tail(text: str, lines: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def export_report(notebook: Path, data_dir: Path, out_dir: Path, timeout: float = 1800) -> Report:
+def export_report(
+    notebook: Path, data_dir: Path, out_dir: Path, timeout: float = 1800, database: Path | None = None
+) -> Report:
     """Export one notebook into ``out_dir`` as a checked, offline page.
 
     Raises
@@ -394,7 +404,7 @@ def export_report(notebook: Path, data_dir: Path, out_dir: Path, timeout: float 
     """
     started = time.monotonic()
     target = out_dir / f"{notebook.stem}.html"
-    result = export_html(notebook, data_dir, target, timeout)
+    result = export_html(notebook, data_dir, target, timeout, database)
     if not target.exists():
         raise ReportError(f"{notebook.name}: marimo could not export the notebook:\n{_tail(result.stderr)}")
     page = target.read_text(encoding="utf-8")
@@ -414,6 +424,35 @@ def export_report(notebook: Path, data_dir: Path, out_dir: Path, timeout: float 
     page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
     target.write_text(page, encoding="utf-8")
     return Report(notebook, target.name, title, question, chart_count(page), time.monotonic() - started)
+
+
+def _export_all(
+    notebooks: list[Path],
+    data_dir: Path,
+    building: Path,
+    timeout: float,
+    database: Path | None,
+    jobs: int | None,
+    progress: Callable[[str], None],
+) -> list[Report]:
+    """Export every notebook, ``jobs`` at a time; the reports in notebook order, or the first failure."""
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
+    done: dict[Path, Report] = {}
+    failures: dict[Path, ReportError] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(export_report, n, data_dir, building, timeout, database): n for n in notebooks}
+        for number, future in enumerate(as_completed(futures), start=1):
+            notebook = futures[future]
+            try:
+                done[notebook] = future.result()
+                progress(f"[{number}/{len(notebooks)}] {notebook.stem} {done[notebook].seconds:.1f} s\n")
+            except ReportError as exc:
+                failures[notebook] = exc
+                progress(f"[{number}/{len(notebooks)}] {notebook.stem} failed\n")
+    for notebook in notebooks:
+        if notebook in failures:
+            raise failures[notebook]
+    return [done[n] for n in notebooks]
 
 
 def index_page(reports: Sequence[Report], data_name: str) -> str:
@@ -473,6 +512,9 @@ def build_reports(
     notebooks: Sequence[Path],
     progress: Callable[[str], None] = _write_progress,
     timeout: float = 1800,
+    *,
+    database: Path | None = None,
+    jobs: int | None = None,
 ) -> list[Report]:
     """Export ``notebooks`` into ``out`` atomically, with ``out/index.html`` and ``out/assets``.
 
@@ -484,6 +526,9 @@ def build_reports(
     progress : receives text as it happens: ``"[2/5] 01_kpi_overview ..."`` before a
         notebook, ``" 14.2 s\\n"`` after it (the default prints it).
     timeout : seconds one export may take.
+    database : the folder's built warehouse: every notebook opens it read-only and none
+        validates or builds (see :func:`export_html`).
+    jobs : exports run at once (default: the machine's cores); each is its own process.
 
     Raises
     ------
@@ -501,16 +546,9 @@ def build_reports(
     building.chmod(0o755)  # mkdtemp makes it private; reports are meant to be read
     try:
         copy_frontend(building)
-        reports = []
-        for number, notebook in enumerate(notebooks, start=1):
-            progress(f"[{number}/{len(notebooks)}] {Path(notebook).stem} ...")
-            try:
-                report = export_report(Path(notebook).resolve(), data_dir, building, timeout)
-            except ReportError:
-                progress(" failed\n")
-                raise
-            progress(f" {report.seconds:.1f} s\n")
-            reports.append(report)
+        reports = _export_all(
+            [Path(n).resolve() for n in notebooks], data_dir, building, timeout, database, jobs, progress
+        )
         (building / "index.html").write_text(index_page(reports, data_dir.name), encoding="utf-8")
         (building / MARKER_FILE).write_text("written by cskpi report; replaced as a whole on each run\n")
         _swap_in(building, out)

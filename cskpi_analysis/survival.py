@@ -50,6 +50,7 @@ import pandas as pd
 
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.indicators import concordance
+from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Warehouse
 
 __all__ = [
     "Behaviour",
@@ -84,8 +85,6 @@ __all__ = [
     "verdicts",
 ]
 
-DEFAULT_LANDMARK_DAYS = 30
-DEFAULT_HORIZON_DAYS = 365
 #: Strata of the Cox model: annual plans churn only at renewal, and segments have their
 #: own base hazard, so neither is forced into one proportional baseline.
 DEFAULT_STRATA: tuple[str, ...] = ("billing_period", "segment")
@@ -233,15 +232,8 @@ def _horizon_of(frame: pd.DataFrame) -> int:
     return DEFAULT_HORIZON_DAYS
 
 
-def _materialised(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
-    row = con.execute("select max(landmark_days), max(horizon_days) from mart_account_day30").fetchone()
-    if row is None or row[0] is None:
-        return None
-    return int(row[0]), int(row[1])
-
-
 def survival_frame(
-    con: duckdb.DuckDBPyConnection,
+    wh: Warehouse,
     landmark_days: int = DEFAULT_LANDMARK_DAYS,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     *,
@@ -250,9 +242,10 @@ def survival_frame(
     """The landmark cohort: ``mart_account_day30`` plus derived analysis columns.
 
     One row per account paying on day ``landmark_days`` after its first paid day
-    (landmark on or before ``as_of``). When the mart on ``con`` was built with another
-    landmark or horizon, the day-30 models are rebuilt with the requested ones
-    (``config`` is then needed for the other bound parameters).
+    (landmark on or before ``as_of``). When the warehouse was built with another
+    landmark or horizon, the frame is read from the warehouse for those parameters
+    (:meth:`~cskpi_analysis.warehouse.Warehouse.with_parameters`: built once, beside the
+    main one, then reused); the caller's warehouse is never changed.
 
     Added columns: ``adopted_<feature>`` / ``not_adopted_<feature>`` (one per key
     feature, from ``int_day30_key_features``), ``no_first_value`` (not
@@ -263,36 +256,20 @@ def survival_frame(
 
     Parameters
     ----------
-    con : connection with the marts built (:func:`cskpi_analysis.kpis.connect`).
+    wh : the warehouse (:func:`cskpi_analysis.warehouse.open_warehouse`).
     landmark_days : the landmark :math:`L`, days after the first paid day.
     horizon_days : the horizon :math:`H` (365 = month 12), days after the first paid day.
-    config : the folder's :class:`~cskpi_analysis.config.AnalysisConfig`, needed to
-        rebuild at a non-materialised landmark or horizon.
+    config : unused; the warehouse knows its config (kept for old callers).
     """
     if landmark_days < 1 or horizon_days <= landmark_days:
         raise AnalysisError(
             f"the landmark must be at least day 1 and before the horizon; got landmark {landmark_days}, "
             f"horizon {horizon_days} days"
         )
-    current = _materialised(con)
-    if current != (landmark_days, horizon_days):
-        if config is None:
-            if current is not None:
-                raise AnalysisError(
-                    f"the day-30 mart was built for landmark {current[0]} / horizon {current[1]} days; "
-                    "pass config= to rebuild it for another landmark or horizon"
-                )
-        else:
-            from cskpi_analysis.kpis import model_parameters
-            from cskpi_analysis.models import run_models
-
-            parameters = {**model_parameters(config), "landmark_days": landmark_days, "horizon_days": horizon_days}
-            run_models(con, parameters, only={"int_day30_landmarks"})
-    frame = con.execute("select * from mart_account_day30 order by start_date, account_id").df()
-    adoption = con.execute("select account_id, feature, adopted from int_day30_key_features").df()
-    key_features = tuple(sorted(adoption["feature"].unique())) if len(adoption) else ()
-    if config is not None:
-        key_features = tuple(f for f in config.key_features)
+    source = wh.with_parameters(landmark_days=landmark_days, horizon_days=horizon_days)
+    frame = source.execute("select * from mart_account_day30 order by start_date, account_id").df()
+    adoption = source.execute("select account_id, feature, adopted from int_day30_key_features").df()
+    key_features = tuple(source.config.key_features)
     return _derive(frame, adoption, key_features, landmark_days, horizon_days)
 
 

@@ -21,15 +21,13 @@ def _():
     import marimo as mo
 
     from cskpi_analysis import charts, charts_kpis, quality
-    from cskpi_analysis.kpis import connect
-    from cskpi_analysis.notebook import data_dir
-    from cskpi_analysis.validate import validate_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    validation = validate_dir(DATA)
-    con, config = connect(DATA)
-    return charts_kpis, con, config, mo, quality, validation
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    config = wh.config
+    validation = wh.validation  # the report of the validation that preceded the build
+    return charts_kpis, wh, config, mo, quality, validation
 
 
 @app.cell(hide_code=True)
@@ -41,8 +39,8 @@ def _(mo):
 
 
 @app.cell
-def _(con, quality):
-    summary = quality.table_summary(con)
+def _(wh, quality):
+    summary = quality.table_summary(wh)
     summary
     return (summary,)
 
@@ -82,8 +80,8 @@ def _(mo):
 
 
 @app.cell
-def _(charts_kpis, con, quality):
-    coverage = quality.monthly_coverage(con)
+def _(charts_kpis, wh, quality):
+    coverage = quality.monthly_coverage(wh)
     charts_kpis.coverage_heatmap(coverage)
     return (coverage,)
 
@@ -110,8 +108,8 @@ def _(mo):
 
 
 @app.cell
-def _(charts_kpis, con, quality):
-    daily = quality.events_per_day(con)
+def _(charts_kpis, wh, quality):
+    daily = quality.events_per_day(wh)
     charts_kpis.daily_activity_chart(daily)
     return (daily,)
 
@@ -139,8 +137,8 @@ def _(mo):
 
 
 @app.cell
-def _(con, quality):
-    silent = quality.accounts_without_usage(con)
+def _(wh, quality):
+    silent = quality.accounts_without_usage(wh)
     silent.round(4)
     return (silent,)
 

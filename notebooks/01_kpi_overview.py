@@ -21,26 +21,25 @@ def _():
     import marimo as mo
 
     from cskpi_analysis import catalogue, charts, charts_kpis, indicators, kpis, narrative, overview, stage_kpis
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    con, config = kpis.connect(DATA)
-    return DATA, catalogue, charts_kpis, con, config, indicators, kpis, mo, narrative, overview, stage_kpis
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    return catalogue, charts_kpis, wh, indicators, kpis, mo, narrative, overview, stage_kpis
 
 
 @app.cell
-def _(con, kpis, mo):
-    segment = mo.ui.dropdown(options=kpis.segments(con), value="All", label="Segment")
+def _(wh, kpis, mo):
+    segment = mo.ui.dropdown(options=kpis.segments(wh), value="All", label="Segment")
     segment
     return (segment,)
 
 
 @app.cell
-def _(con, kpis, segment):
-    headline = kpis.headline_frame(con, segment.value)
-    monthly = kpis.kpis_monthly(con, segment.value)
-    t12m = kpis.retention_t12m(con, segment.value)
+def _(wh, kpis, segment):
+    headline = kpis.headline_frame(wh, segment.value)
+    monthly = kpis.kpis_monthly(wh, segment.value)
+    t12m = kpis.retention_t12m(wh, segment.value)
     return headline, monthly, t12m
 
 
@@ -53,13 +52,13 @@ def _(mo):
 
 
 @app.cell
-def _(con, headline, mo, narrative, segment):
+def _(wh, headline, mo, narrative, segment):
     mo.md(
         "\n\n".join(
             [
                 f"**Segment: {segment.value}.** " + narrative.retention_level_sentence(headline),
                 narrative.gap_sentence(headline),
-                "All accounts: " + narrative.nrr_change_sentence(con),
+                "All accounts: " + narrative.nrr_change_sentence(wh),
             ]
         )
     )
@@ -128,8 +127,8 @@ def _(charts_kpis, monthly):
 
 
 @app.cell
-def _(con, kpis, segment):
-    bridge = kpis.mrr_bridge(con, segment.value, months=12)
+def _(wh, kpis, segment):
+    bridge = kpis.mrr_bridge(wh, segment.value, months=12)
     return (bridge,)
 
 
@@ -177,8 +176,8 @@ def _(catalogue, mo):
 
 
 @app.cell
-def _(con, segment, stage, stage_kpis):
-    stage_table = stage_kpis.stage_view(con, stage.value, segment.value)
+def _(wh, segment, stage, stage_kpis):
+    stage_table = stage_kpis.stage_view(wh, stage.value, segment.value)
     stage_table[
         ["name", "indicator", "month", "value", "numerator", "denominator", "paired_name", "paired_value"]
     ].round(4)
@@ -216,8 +215,8 @@ def _(mo):
 
 
 @app.cell
-def _(con, overview, segment):
-    health = overview.health_distribution(con, segment.value)
+def _(wh, overview, segment):
+    health = overview.health_distribution(wh, segment.value)
     health.round(3)
     return (health,)
 
@@ -239,10 +238,10 @@ def _(mo):
 
 
 @app.cell
-def _(con, overview, segment):
-    churned = overview.largest_movements(con, "churn", segment=segment.value)
-    contracted = overview.largest_movements(con, "contraction", segment=segment.value)
-    expanded = overview.largest_movements(con, "expansion", segment=segment.value)
+def _(wh, overview, segment):
+    churned = overview.largest_movements(wh, "churn", segment=segment.value)
+    contracted = overview.largest_movements(wh, "contraction", segment=segment.value)
+    expanded = overview.largest_movements(wh, "expansion", segment=segment.value)
     return churned, contracted, expanded
 
 
@@ -253,11 +252,9 @@ def _(churned, contracted, mo, narrative, overview):
 
 
 @app.cell
-def _(con, indicators, segment):
-    _frame = indicators.indicator_frame(con)
-    if segment.value != "All":
-        _frame = _frame[_frame["segment"] == segment.value]
-    worklist = indicators.at_risk_worklist(_frame, top=10)
+def _(wh, indicators, segment):
+    # risk from one model fitted on the whole portfolio once per build (the same as in 04)
+    worklist = indicators.worklist(wh, segment.value, top=10)
     return (worklist,)
 
 
@@ -296,8 +293,8 @@ def _(mo):
 
 
 @app.cell
-def _(con, overview):
-    by_segment = overview.segment_headlines(con)
+def _(wh, overview):
+    by_segment = overview.segment_headlines(wh)
     by_segment.round(4)
     return (by_segment,)
 
@@ -339,8 +336,9 @@ def _(mo):
 
 
 @app.cell
-def _(DATA, config, kpis, segment):
-    kpis.sensitivity(DATA, config, segment.value).round(4)
+def _(wh, kpis, segment):
+    # computed once for every segment (then kept beside the warehouse); the dropdown only filters
+    kpis.sensitivity(wh, segment.value).round(4)
     return
 
 

@@ -21,17 +21,16 @@ def _():
     import marimo as mo
 
     from cskpi_analysis import charts, charts_kpis, kpis, narrative
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    con, config = kpis.connect(DATA)
-    return charts_kpis, con, kpis, mo, narrative
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    return charts_kpis, wh, kpis, mo, narrative
 
 
 @app.cell
-def _(con, kpis, mo):
-    segment = mo.ui.dropdown(options=kpis.segments(con), value="All", label="Segment")
+def _(wh, kpis, mo):
+    segment = mo.ui.dropdown(options=kpis.segments(wh), value="All", label="Segment")
     grain = mo.ui.radio(options={"Month": "month", "Quarter": "quarter"}, value="Month", label="Cohort grain")
     metric = mo.ui.radio(
         options={"Logo retention": "logo_retention", "Revenue retention": "revenue_retention"},
@@ -43,9 +42,9 @@ def _(con, kpis, mo):
 
 
 @app.cell
-def _(con, grain, kpis, segment):
-    cells = kpis.cohort_retention(con, grain.value, segment.value)
-    average = kpis.average_retention_curve(con, grain.value, segment.value)
+def _(wh, grain, kpis, segment):
+    cells = kpis.cohort_retention(wh, grain.value, segment.value)
+    average = kpis.average_retention_curve(wh, grain.value, segment.value)
     return average, cells
 
 

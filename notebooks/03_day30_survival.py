@@ -23,14 +23,12 @@ def _():
     import pandas as pd
 
     from cskpi_analysis import charts, charts_survival, survival
-    from cskpi_analysis.kpis import connect
     from cskpi_analysis.narrative import versions_footer
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    con, config = connect(DATA)
-    return charts_survival, con, config, mo, pd, survival, versions_footer
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    return charts_survival, wh, mo, pd, survival, versions_footer
 
 
 @app.cell
@@ -56,9 +54,11 @@ def _(mo):
 
 
 @app.cell
-def _(con, config, horizon, landmark, survival):
-    frame = survival.survival_frame(con, landmark.value, horizon.value, config=config)
-    cohort = survival.landmark_cohort(con)
+def _(wh, horizon, landmark, survival):
+    # another landmark or horizon reads its own warehouse, built once beside the main one
+    landmark_wh = wh.with_parameters(landmark_days=landmark.value, horizon_days=horizon.value)
+    frame = survival.survival_frame(landmark_wh, landmark.value, horizon.value)
+    cohort = survival.landmark_cohort(landmark_wh)
     cohort
     return cohort, frame
 
@@ -217,8 +217,8 @@ def _(mo):
 
 
 @app.cell
-def _(charts_survival, con, survival):
-    ttfv = survival.ttfv_frame(con)
+def _(charts_survival, wh, survival):
+    ttfv = survival.ttfv_frame(wh)
     ttfv_quantiles = survival.ttfv_quantiles(ttfv)
     charts_survival.ttfv_chart(survival.ttfv_curve(ttfv))
     return (ttfv_quantiles,)

@@ -24,14 +24,12 @@ def _():
     import marimo as mo
 
     from cskpi_analysis import charts, charts_indicators, indicators, narrative
-    from cskpi_analysis.kpis import connect
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    con, config = connect(DATA)
-    frame = indicators.indicator_frame(con)
-    return charts_indicators, frame, indicators, mo, narrative
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    frame = indicators.indicator_frame(wh)
+    return charts_indicators, wh, frame, indicators, mo, narrative
 
 
 @app.cell(hide_code=True)
@@ -289,8 +287,8 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    worklist = indicators.at_risk_worklist(frame, top=25)
+def _(indicators, wh):
+    worklist = indicators.worklist(wh, top=25)  # one model for the whole portfolio, fitted once per build
     return (worklist,)
 
 

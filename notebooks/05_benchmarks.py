@@ -24,26 +24,25 @@ def _():
 
     from cskpi_analysis import benchmarks, charts, charts_benchmarks, kpis, narrative
     from cskpi_analysis.narrative import versions_footer
-    from cskpi_analysis.notebook import data_dir
+    from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
-    DATA = data_dir()
-    con, config = kpis.connect(DATA)
-    return benchmarks, charts_benchmarks, con, kpis, mo, narrative, pd, versions_footer
+    wh = warehouse()  # built once by 'cskpi build'; opened read-only here
+    return benchmarks, charts_benchmarks, wh, kpis, mo, narrative, pd, versions_footer
 
 
 @app.cell
-def _(con, kpis, mo):
-    segment = mo.ui.dropdown(options=kpis.segments(con), value="All", label="Segment")
+def _(wh, kpis, mo):
+    segment = mo.ui.dropdown(options=kpis.segments(wh), value="All", label="Segment")
     segment
     return (segment,)
 
 
 @app.cell
-def _(benchmarks, con, kpis, segment):
+def _(benchmarks, wh, kpis, segment):
     benchmark_table = benchmarks.load_benchmarks()
-    monthly = kpis.kpis_monthly(con, segment.value)
-    t12m = kpis.retention_t12m(con, segment.value)
+    monthly = kpis.kpis_monthly(wh, segment.value)
+    t12m = kpis.retention_t12m(wh, segment.value)
     user_kpis = benchmarks.user_kpis_from_marts(monthly, t12m, segment=segment.value)
     acv = benchmarks.average_acv_from_marts(monthly, segment=segment.value)
     band = benchmarks.acv_band(acv, benchmark_table) if acv is not None else None

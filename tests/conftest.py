@@ -73,3 +73,15 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     out = tmp_path_factory.mktemp("demo-reports") / "reports"
     reports = build_reports(DEMO_DATA, out, REAL_NOTEBOOKS, progress=_quiet)
     return out, {report.notebook.stem: report for report in reports}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warehouse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Warehouses built by the tests go to a temporary cache, never the user's ~/.cache/cskpi."""
+    previous = os.environ.get("CSKPI_CACHE_DIR")
+    os.environ["CSKPI_CACHE_DIR"] = str(tmp_path_factory.mktemp("cskpi-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("CSKPI_CACHE_DIR", None)
+    else:
+        os.environ["CSKPI_CACHE_DIR"] = previous

@@ -23,8 +23,8 @@ from cskpi_analysis.catalogue import (
     too_many_kpis_note,
 )
 from cskpi_analysis.cli import main
-from cskpi_analysis.kpis import connect
 from cskpi_analysis.models import load_models
+from cskpi_analysis.warehouse import connect
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FULL_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "contract" / "valid"

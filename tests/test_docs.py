@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.kpis import build_marts
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

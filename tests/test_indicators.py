@@ -18,7 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 from cskpi_analysis import indicators as ind
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.kpis import build_marts
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 D = dt.date
@@ -382,7 +382,7 @@ def demo_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo(demo_folder) -> pd.DataFrame:
-    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.warehouse import connect
 
     con, _config = connect(demo_folder)
     return ind.indicator_frame(con)

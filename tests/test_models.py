@@ -10,8 +10,8 @@ import sqlglot
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import BuildCheckError
-from cskpi_analysis.kpis import build_marts, model_parameters
 from cskpi_analysis.models import load_checks, load_models, model_order, referenced_tables, run_checks
+from cskpi_analysis.warehouse import build_marts, model_parameters
 from tests.test_kpis import write_folder
 
 MODELS = load_models()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.kpis import build_marts, headline_frame
+from cskpi_analysis.kpis import headline_frame
 from cskpi_analysis.narrative import (
     cohort_sentence,
     gap_sentence,
@@ -18,6 +18,7 @@ from cskpi_analysis.narrative import (
     pooled_nrr_change,
     retention_level_sentence,
 )
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 

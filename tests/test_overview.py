@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.kpis import build_marts
 from cskpi_analysis.overview import health_distribution, health_sentence, largest_movements, next_steps
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 

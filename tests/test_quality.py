@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.kpis import build_marts
 from cskpi_analysis.quality import (
     accounts_without_usage,
     coverage_gaps,
@@ -15,6 +14,7 @@ from cskpi_analysis.quality import (
     monthly_coverage,
     table_summary,
 )
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 

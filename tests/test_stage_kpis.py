@@ -16,7 +16,6 @@ import pytest
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.kpis import build_marts
 from cskpi_analysis.stage_kpis import (
     STAGE_VIEW_COLUMNS,
     adoption_kpis,
@@ -26,6 +25,7 @@ from cskpi_analysis.stage_kpis import (
     stage_kpis_monthly,
     stage_view,
 )
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 D = dt.date

@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose
 from cskpi_analysis import survival
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.kpis import build_marts
+from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
 D = dt.date
@@ -275,17 +275,16 @@ def test_covariates_only_count_what_happened_in_the_first_30_days(landmark_con):
     assert d["days_to_first_value_capped"] == 30
 
 
-def test_the_mart_is_rebuilt_for_another_landmark(landmark_con):
-    con, config = landmark_con
-    try:
-        frame = survival.survival_frame(con, 60, 365, config=config)
-        # D (churned on day 31) no longer reaches the landmark; A's reports use on day 30 now counts
-        assert "D" not in set(frame["account_id"])
-        assert bool(frame.set_index("account_id").loc["A", "adopted_reports"])
-        with pytest.raises(AnalysisError, match="landmark 60"):
-            survival.survival_frame(con, 30, 365)
-    finally:
-        survival.survival_frame(con, config=config)
+def test_another_landmark_reads_another_warehouse_and_leaves_the_callers_unchanged(landmark_con):
+    con, _config = landmark_con
+    frame = survival.survival_frame(con, 60, 365)
+    # D (churned on day 31) no longer reaches the landmark; A's reports use on day 30 now counts
+    assert "D" not in set(frame["account_id"])
+    assert bool(frame.set_index("account_id").loc["A", "adopted_reports"])
+    # the caller's warehouse still holds the day-30 mart: nothing was rebuilt behind its back
+    landmarks = con.execute("select distinct landmark_days from mart_account_day30").fetchall()
+    assert landmarks == [(30,)]
+    assert "D" in set(survival.survival_frame(con)["account_id"])
 
 
 def test_time_to_first_value_censors_accounts_without_value(landmark_con):
@@ -303,7 +302,7 @@ def test_time_to_first_value_censors_accounts_without_value(landmark_con):
 @pytest.fixture(scope="module")
 def demo_frame(tmp_path_factory):
     from cskpi_analysis.demo import write_demo
-    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.warehouse import connect
 
     folder = tmp_path_factory.mktemp("demo") / "demo"
     write_demo(folder, 6000, seed=11)

@@ -11,10 +11,25 @@ from typing import Any
 import pandas as pd
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
+def add_data_dir(parser: argparse.ArgumentParser, *, warehouse: bool = True) -> None:
+    """The data folder argument and, for commands that read the marts, ``--db``."""
     parser.add_argument(
         "data_dir", metavar="DIR", type=Path, help="folder of exports (CSV or Parquet, one file per table)"
     )
+    if warehouse:
+        parser.add_argument(
+            "--db",
+            type=Path,
+            default=None,
+            help="warehouse file: opened if up to date, else built (default: a per-folder file in ~/.cache/cskpi)",
+        )
+
+
+def open_warehouse_of(args: argparse.Namespace) -> Any:
+    """The up-to-date warehouse of ``args.data_dir`` (validated and built only if missing or stale)."""
+    from cskpi_analysis.warehouse import open_warehouse
+
+    return open_warehouse(args.data_dir, database=getattr(args, "db", None))
 
 
 def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json")) -> None:

@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from cskpi_analysis.commands._common import add_data_dir, add_format, print_frame, print_json
+from cskpi_analysis.commands._common import add_data_dir, add_format, open_warehouse_of, print_frame, print_json
 
 NAME = "benchmarks"
 HELP = "compare your KPIs with curated category benchmarks"
@@ -66,16 +66,10 @@ def run(args: argparse.Namespace) -> int:
         market_context_sentence,
         user_kpis_from_marts,
     )
-    from cskpi_analysis.kpis import build_marts
-    from cskpi_analysis.validate import require_valid
 
-    config, _report = require_valid(args.data_dir)
-    con = build_marts(args.data_dir, config)
-    try:
-        kpis_monthly = con.execute("select * from mart_kpis_monthly").df()
-        retention_t12m = con.execute("select * from mart_retention_t12m").df()
-    finally:
-        con.close()
+    with open_warehouse_of(args) as wh:
+        kpis_monthly = wh.df("select * from mart_kpis_monthly")
+        retention_t12m = wh.df("select * from mart_retention_t12m")
     benchmarks = load_benchmarks()
     user_kpis = user_kpis_from_marts(kpis_monthly, retention_t12m, segment=args.segment)
     acv = args.acv if args.acv is not None else average_acv_from_marts(kpis_monthly, segment=args.segment)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cskpi_analysis.commands._common import add_format, print_frame
+from cskpi_analysis.commands._common import add_format, open_warehouse_of, print_frame
 
 NAME = "catalogue"
 HELP = "list the KPI catalogue by lifecycle stage, and what this dataset can compute"
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="data folder to check (optional: without it, only the registry is listed)",
     )
+    parser.add_argument("--db", type=Path, default=None, help="warehouse file for --values (default: the cache)")
     parser.add_argument("--stage", choices=STAGE_CHOICES, default=None, help="only this stage's KPIs")
     parser.add_argument(
         "--values",
@@ -67,15 +68,11 @@ def run(args: argparse.Namespace) -> int:
     if args.values:
         if args.data_dir is None:
             raise ConfigError("--values needs a data folder (DIR)")
-        from cskpi_analysis.kpis import connect
         from cskpi_analysis.stage_kpis import stage_view
 
-        con, _config = connect(args.data_dir)
-        try:
+        with open_warehouse_of(args) as wh:
             stages = [args.stage] if args.stage else STAGE_CHOICES
-            views = [stage_view(con, s, args.segment)[["kpi_id", "month", "value"]] for s in stages]
-        finally:
-            con.close()
+            views = [stage_view(wh, s, args.segment)[["kpi_id", "month", "value"]] for s in stages]
         import pandas as pd
 
         frame = frame.merge(pd.concat(views), on="kpi_id", how="left")

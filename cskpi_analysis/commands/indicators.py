@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from cskpi_analysis.commands._common import add_data_dir, add_format, print_frame
+from cskpi_analysis.commands._common import add_data_dir, add_format, open_warehouse_of, print_frame
 
 NAME = "indicators"
 HELP = "do the leading indicators lead? print the indicator x outcome matrix"
@@ -36,13 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cskpi_analysis.errors import AnalysisError
     from cskpi_analysis.indicators import OUTCOMES, SEED, indicator_frame, indicator_outcome_matrix, matrix_sentence
-    from cskpi_analysis.kpis import connect
 
     if args.bootstrap < 0:
         raise AnalysisError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    con, _config = connect(args.data_dir)
     outcomes = OUTCOMES if args.outcome == "all" else (args.outcome,)
-    matrix = indicator_outcome_matrix(indicator_frame(con), (args.horizon,), outcomes, n_boot=args.bootstrap, seed=SEED)
+    with open_warehouse_of(args) as wh:
+        frame = indicator_frame(wh)
+    matrix = indicator_outcome_matrix(frame, (args.horizon,), outcomes, n_boot=args.bootstrap, seed=SEED)
     if matrix.empty:
         raise AnalysisError(f"no outcome is observable {args.horizon} months ahead yet: try a shorter --horizon")
     frame = matrix[COLUMNS]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from cskpi_analysis.commands._common import add_data_dir, add_format, print_frame
+from cskpi_analysis.commands._common import add_data_dir, add_format, open_warehouse_of, print_frame
 
 NAME = "kpis"
 HELP = "print the monthly KPI table (headline columns)"
@@ -29,10 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cskpi_analysis.kpis import connect, kpis_monthly
+    from cskpi_analysis.kpis import kpis_monthly
 
-    con, _config = connect(args.data_dir)
-    frame = kpis_monthly(con, segment=args.segment, months=args.months or None)
+    with open_warehouse_of(args) as wh:
+        frame = kpis_monthly(wh, segment=args.segment, months=args.months or None)
     if not args.all_columns:
         frame = frame[COLUMNS]
     if args.format == "table":

@@ -1,9 +1,11 @@
 """Export every notebook as an HTML report that opens offline.
 
-Validates the data folder, then runs each notebooks/NN_topic.py with
-'marimo export html --no-include-code ... -- --data DIR', checks the result
+Opens the folder's warehouse (validating and building it once if it is missing or
+stale, as 'cskpi build' does), then runs each notebooks/NN_topic.py, as many at once
+as there are cores, with 'marimo export html --no-include-code ... -- --data DIR
+--db WAREHOUSE': every notebook only reads the warehouse. Each page is checked
 (no failed cell, no chart that failed to display, no e-mail address or phone
-number anywhere in the page) and makes it load marimo's frontend from
+number anywhere in the page) and made to load marimo's frontend from
 OUT/assets/ instead of a CDN. OUT/index.html lists the reports.
 
 OUT is replaced as a whole only when every notebook succeeded; on failure it is
@@ -20,7 +22,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cskpi_analysis.commands._common import add_data_dir
+from cskpi_analysis.commands._common import add_data_dir, open_warehouse_of
 
 NAME = "report"
 HELP = "export every notebook as an offline HTML report into --out (with index.html)"
@@ -34,16 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds one notebook may take (default: %(default)s)"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="notebooks exported at once (default: the number of cores)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from cskpi_analysis.report import ReportError, build_reports, find_notebooks
-    from cskpi_analysis.validate import require_valid
 
-    require_valid(args.data_dir)
+    with open_warehouse_of(args) as wh:  # validated and built once (or opened, if up to date)
+        database = wh.path
     notebooks = find_notebooks(args.notebooks)
     if not notebooks:
         raise ReportError(f"no notebooks NN_topic.py in {args.notebooks}/")
-    reports = build_reports(args.data_dir, args.out, notebooks, timeout=args.timeout)
+    reports = build_reports(args.data_dir, args.out, notebooks, timeout=args.timeout, database=database, jobs=args.jobs)
     print(f"{len(reports)} report(s) in {args.out}/ (index.html); open them with: cskpi serve {args.out}")
     return 0

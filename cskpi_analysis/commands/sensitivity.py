@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from cskpi_analysis.commands._common import add_data_dir, add_format, print_frame
+from cskpi_analysis.commands._common import add_data_dir, add_format, open_warehouse_of, print_frame
 
 NAME = "sensitivity"
 HELP = "how headline KPIs move under alternative definitions"
@@ -21,9 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cskpi_analysis.kpis import sensitivity
-    from cskpi_analysis.validate import require_valid
 
-    config, _report = require_valid(args.data_dir)
-    frame = sensitivity(args.data_dir, config, segment=args.segment)
+    with open_warehouse_of(args) as wh:
+        frame = sensitivity(wh, segment=args.segment)
     print_frame(frame.round(4) if args.format == "table" else frame, args.format)
     return 0

@@ -10,6 +10,7 @@ The model is stratified by billing period and segment. Method: docs/survival.md.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
@@ -39,13 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser, ("table", "json"))
 
 
-def hazard_ratio_table(data_dir: str, landmark_days: int = 30, horizon_months: int = 12) -> pd.DataFrame:
+def hazard_ratio_table(
+    data_dir: str | Path, landmark_days: int = 30, horizon_months: int = 12, database: Path | None = None
+) -> pd.DataFrame:
     """The command's output: one row per covariate of the main Cox model (see ``COLUMNS``)."""
     from cskpi_analysis import survival
-    from cskpi_analysis.kpis import connect
+    from cskpi_analysis.warehouse import open_warehouse
 
-    con, config = connect(data_dir)
-    frame = survival.survival_frame(con, landmark_days, horizon_days_of(horizon_months), config=config)
+    with open_warehouse(data_dir, database=database) as wh:
+        frame = survival.survival_frame(wh, landmark_days, horizon_days_of(horizon_months))
     result = survival.cox_model(frame, survival.default_covariates(frame))
     ph = result.ph_test.set_index("covariate")
     table = result.hazard_ratios.copy()
@@ -62,7 +65,7 @@ def hazard_ratio_table(data_dir: str, landmark_days: int = 30, horizon_months: i
 
 
 def run(args: argparse.Namespace) -> int:
-    table = hazard_ratio_table(args.data_dir, args.landmark_days, args.horizon_months)
+    table = hazard_ratio_table(args.data_dir, args.landmark_days, args.horizon_months, args.db)
     if args.format == "json":
         print_frame(table, "json")
         return 0

@@ -20,7 +20,7 @@ HELP = "check a data folder against the data contract"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data_dir(parser)
+    add_data_dir(parser, warehouse=False)
     add_format(parser, ("text", "json"))
 
 
