@@ -263,6 +263,33 @@ def _build_lock(database: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _atomically(target: Path) -> Iterator[Path]:
+    """A fresh path beside ``target``; moved onto it when the block succeeds, removed when it fails.
+
+    A DuckDB file's write-ahead log (``<path>.wal``) is removed with it.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".building")
+    os.close(handle)
+    temporary = Path(name)
+    temporary.unlink()  # DuckDB creates its own file
+    try:
+        yield temporary
+        os.replace(temporary, target)  # atomic: the target appears only when complete
+    finally:
+        temporary.unlink(missing_ok=True)
+        Path(str(temporary) + ".wal").unlink(missing_ok=True)
+
+
+def _duckdb_config(spill: Path | None = None) -> dict[str, str]:
+    """A build's DuckDB settings: a memory limit, and where to spill beyond it."""
+    config = {"memory_limit": _memory_limit()}
+    if spill is not None:
+        config["temp_directory"] = str(spill)
+    return config
+
+
 def _memory_limit() -> str:
     """DuckDB's memory limit for a build: ``$CSKPI_MEMORY_LIMIT``, else half the machine, at most 3 GB."""
     if os.environ.get(MEMORY_ENV):
@@ -381,11 +408,8 @@ class Warehouse:
                 value = pd.read_parquet(store)
             else:
                 value = compute(self)
-                store.parent.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(dir=store.parent, suffix=".tmp")
-                os.close(handle)
-                value.to_parquet(temporary, index=False)
-                os.replace(temporary, store)
+                with _atomically(store) as temporary:
+                    value.to_parquet(temporary, index=False)
         self._memo[name] = value
         return value
 
@@ -528,34 +552,28 @@ def _build_file(
     database.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print_ = fingerprint(inputs, parameters, code_version()) if inputs is not None else ""
-    handle, name = tempfile.mkstemp(dir=database.parent, prefix=database.name + ".", suffix=".building")
-    os.close(handle)
-    temporary = Path(name)
-    temporary.unlink()
     spill = Path(tempfile.mkdtemp(dir=database.parent, prefix=database.name + ".", suffix=".spill"))
     try:
-        con = duckdb.connect(str(temporary), config={"memory_limit": _memory_limit(), "temp_directory": str(spill)})
-        try:
-            _run_build(con, data_dir, config, parameters, persist_all=False)
-            _write_profile(con)
-            _drop_sources(con)
-            _write_meta(
-                con,
-                data_dir=data_dir,
-                config=config,
-                parameters=parameters,
-                inputs=inputs,
-                print_=print_,
-                validation=validation,
-                seconds=time.perf_counter() - started,
-            )
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        os.replace(temporary, database)  # atomic: the file appears only when complete
+        with _atomically(database) as temporary:
+            con = duckdb.connect(str(temporary), config=_duckdb_config(spill))
+            try:
+                _run_build(con, data_dir, config, parameters, persist_all=False)
+                _write_profile(con)
+                _drop_sources(con)
+                _write_meta(
+                    con,
+                    data_dir=data_dir,
+                    config=config,
+                    parameters=parameters,
+                    inputs=inputs,
+                    print_=print_,
+                    validation=validation,
+                    seconds=time.perf_counter() - started,
+                )
+                con.execute("checkpoint")
+            finally:
+                con.close()
     finally:
-        temporary.unlink(missing_ok=True)
-        Path(str(temporary) + ".wal").unlink(missing_ok=True)
         _remove_tree(spill)
     return _open_file(database)
 
@@ -682,12 +700,9 @@ def validate_cached(data_dir: Path, database: Path, inputs: Inputs) -> tuple[Ana
     config, report = _validate(data_dir, None)
     if not report.ok:
         return config, report  # nothing is written for a folder that breaks the contract
-    store.parent.mkdir(parents=True, exist_ok=True)
     payload = {"key": key, "config": _jsonable(dataclasses.asdict(config)), "report": report.to_dict()}
-    handle, temporary = tempfile.mkstemp(dir=store.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as out:
-        json.dump(payload, out, default=str)
-    os.replace(temporary, store)
+    with _atomically(store) as temporary:
+        temporary.write_text(json.dumps(payload, default=str))
     return config, report
 
 
@@ -760,21 +775,18 @@ def _open_variant(base: Warehouse, parameters: dict[str, Any], changed: set[str]
             return _open_file(target)
         except (AnalysisError, duckdb.Error):
             target.unlink(missing_ok=True)
-    from cskpi_analysis.models import PERSISTED, load_models, materialisation, run_checks, run_models
+    from cskpi_analysis.models import load_models, materialisation, run_checks, run_models
     from cskpi_analysis.sources import register_sources
 
     _forbid("build")
     models = load_models()
     rebuilt = {name for name, model in models.items() if set(model.parameters) & changed}
-    folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with _build_lock(target):
-        handle, name = tempfile.mkstemp(dir=folder, prefix=target.name + ".", suffix=".building")
-        os.close(handle)
-        temporary = Path(name)
-        temporary.unlink()
-        try:
-            con = duckdb.connect(str(temporary), config={"memory_limit": _memory_limit()})
+        if target.is_file():  # another process built it while this one waited
+            return _open_file(target)
+        with _atomically(target) as temporary:
+            con = duckdb.connect(str(temporary), config=_duckdb_config())
             try:
                 files = register_sources(con, base.data_dir, base.config)
                 con.execute("attach $path as cskpi_base (read_only)", {"path": str(base.path)})
@@ -784,12 +796,11 @@ def _open_variant(base: Warehouse, parameters: dict[str, Any], changed: set[str]
                         "select table_name from duckdb_tables() where database_name = 'cskpi_base'"
                     ).fetchall()
                 }
-                how = materialisation({n: p.suffix for n, p in files.items()})
                 ran = run_models(
                     con,
                     parameters,
                     only=rebuilt,
-                    materialise=how,
+                    materialise=materialisation({n: p.suffix for n, p in files.items()}),
                     available={n for n in in_base if n in models},
                     reuse=lambda n: f"select * from cskpi_base.main.{n}",
                 )
@@ -805,12 +816,8 @@ def _open_variant(base: Warehouse, parameters: dict[str, Any], changed: set[str]
                     print_=f"{base.fingerprint}-{key}",
                     validation=base._validation,
                     seconds=time.perf_counter() - started,
-                    base={"path": str(base.path), "fingerprint": base.fingerprint, "persisted": sorted(PERSISTED)},
+                    base={"path": str(base.path), "fingerprint": base.fingerprint},
                 )
             finally:
                 con.close()
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-            Path(str(temporary) + ".wal").unlink(missing_ok=True)
     return _open_file(target)
