@@ -54,7 +54,6 @@ import pyarrow as pa
 import pyarrow.compute as pacompute
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from scipy import stats
 
 from cskpi_analysis.config import CONFIG_FILE, AnalysisConfig, config_toml
 from cskpi_analysis.contract import TABLES
@@ -72,6 +71,14 @@ __all__ = [
 ]
 
 #: Default export date of the demo data.
+
+
+def _spearman(a: Any, b: Any) -> Any:
+    from scipy import stats  # imported here: the command line should not pay for SciPy to start
+
+    return stats.spearmanr(a, b)
+
+
 DEFAULT_AS_OF = dt.date(2026, 9, 30)
 #: File (beside the tables) holding the planted truth; its presence marks a demo folder.
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -1141,9 +1148,7 @@ def _ground_truth(
 ) -> dict[str, Any]:
     scored = health_count > 0
     mean_score = health_sum[scored] / health_count[scored]
-    rho = (
-        float(stats.spearmanr(mean_score, model.covariates.log_hazard[scored]).statistic) if scored.sum() > 2 else None
-    )
+    rho = float(_spearman(mean_score, model.covariates.log_hazard[scored]).statistic) if scored.sum() > 2 else None
     summary = dict(model.summary)
     summary["health_score_spearman_account_mean_score_vs_latent_log_hazard"] = rho
     return {

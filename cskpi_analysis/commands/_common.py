@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_data_dir(parser: argparse.ArgumentParser, *, warehouse: bool = True) -> None:
@@ -38,6 +39,8 @@ def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("tab
 
 def print_frame(frame: pd.DataFrame, fmt: str) -> None:
     """Print a frame as an aligned table, CSV or JSON records."""
+    import pandas as pd
+
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":

@@ -16,8 +16,6 @@ import argparse
 import json
 import math
 
-import pandas as pd
-
 from cskpi_analysis.commands._common import add_data_dir, add_format, open_warehouse_of, print_frame, print_json
 
 NAME = "benchmarks"
@@ -95,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     acv_text = "unknown" if acv is None or not math.isfinite(acv) else f"${acv:,.0f} ({band or 'no band'})"
     print(f"Segment {args.segment}, month {as_of_month}, ACV per account {acv_text}\n")
     table = comparison.loc[:, list(TABLE_COLUMNS)].copy()
+    import pandas as pd
+
     numeric = [c for c in TABLE_COLUMNS if pd.api.types.is_float_dtype(table[c])]
     table[numeric] = table[numeric].round(4)
     print_frame(table, "table")

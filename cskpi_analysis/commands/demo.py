@@ -18,8 +18,6 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from cskpi_analysis.demo import DEFAULT_AS_OF, write_demo
-
 NAME = "demo"
 HELP = "write a synthetic demo dataset with a planted truth"
 
@@ -51,13 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
         type=_date,
-        default=DEFAULT_AS_OF,
+        default=None,
         metavar="YYYY-MM-DD",
-        help="export date; nothing after it exists (default: %(default)s)",
+        help="export date; nothing after it exists (default: the demo's fixed date, 2026-09-30)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from cskpi_analysis.demo import DEFAULT_AS_OF, write_demo  # NumPy, pandas, pyarrow: only when run
+
+    args.as_of = args.as_of or DEFAULT_AS_OF
     summary = write_demo(args.out, args.accounts, args.seed, as_of=args.as_of, fmt=args.format)
     print(
         f"Wrote {args.accounts} demo accounts (seed {args.seed}, as of {args.as_of.isoformat()}) "

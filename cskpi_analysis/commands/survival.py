@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cskpi_analysis.commands._common import add_data_dir, add_format, print_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NAME = "survival"
 HELP = "day-30 behaviour vs month-12 churn: Cox hazard ratios, concordance, PH test"
