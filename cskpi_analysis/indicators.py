@@ -29,10 +29,10 @@ refit backtest           logistic model on our own indicators, trained on earlie
 
 Examples
 --------
->>> from cskpi_analysis.kpis import connect
+>>> from cskpi_analysis.warehouse import open_warehouse
 >>> from cskpi_analysis.indicators import indicator_frame, indicator_outcome_matrix
->>> con, config = connect("data/demo")                       # doctest: +SKIP
->>> matrix = indicator_outcome_matrix(indicator_frame(con))  # doctest: +SKIP
+>>> wh = open_warehouse("data/demo")                       # doctest: +SKIP
+>>> matrix = indicator_outcome_matrix(indicator_frame(wh))  # doctest: +SKIP
 """
 
 from __future__ import annotations

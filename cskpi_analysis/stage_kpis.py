@@ -1,6 +1,6 @@
 """KPIs by lifecycle stage: onboarding, adoption, retention, expansion, advocacy, support.
 
-Every number comes from the SQL marts (built by :func:`cskpi_analysis.kpis.build_marts`):
+Every number comes from the SQL marts (built once into the warehouse, :mod:`cskpi_analysis.warehouse`):
 
 ``mart_stage_kpis_monthly``
     One row per month x segment (and 'All') x KPI, long format: ``month``,
@@ -22,10 +22,10 @@ from ``cskpi_analysis/catalogue.toml``; this module only selects from the marts.
 
 Examples
 --------
->>> from cskpi_analysis.kpis import connect
+>>> from cskpi_analysis.warehouse import open_warehouse
 >>> from cskpi_analysis.stage_kpis import stage_view
->>> con, config = connect("data/demo")                       # doctest: +SKIP
->>> stage_view(con, "onboarding", segment="SMB")              # doctest: +SKIP
+>>> wh = open_warehouse("data/demo")                       # doctest: +SKIP
+>>> stage_view(wh, "onboarding", segment="SMB")              # doctest: +SKIP
 """
 
 from __future__ import annotations

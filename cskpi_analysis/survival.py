@@ -26,10 +26,10 @@ behaviour that predicts churn is a candidate for an experiment, not a proven lev
 
 Examples
 --------
->>> from cskpi_analysis.kpis import connect
+>>> from cskpi_analysis.warehouse import open_warehouse
 >>> from cskpi_analysis import survival
->>> con, config = connect("data/demo")                               # doctest: +SKIP
->>> frame = survival.survival_frame(con)                              # doctest: +SKIP
+>>> wh = open_warehouse("data/demo")                               # doctest: +SKIP
+>>> frame = survival.survival_frame(wh)                               # doctest: +SKIP
 >>> cox = survival.cox_model(frame, survival.default_covariates(frame))  # doctest: +SKIP
 >>> cox.hazard_ratios[["covariate", "hazard_ratio", "lower_95", "upper_95"]]  # doctest: +SKIP
 """
