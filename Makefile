@@ -51,7 +51,7 @@ jupyter: demo
 	$(BIN)/cskpi jupyter $(DEMO)
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/cskpi serve reports
