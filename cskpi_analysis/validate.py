@@ -1,8 +1,26 @@
 """Enforce the input data contract (:mod:`cskpi_analysis.contract`) on a data folder.
 
-Every check runs as DuckDB SQL on the files themselves: a CSV is read as text
-(nothing is cast, so a bad value is reported rather than failing the read), only
-counts and the first few offending rows are fetched, and no file is ever written.
+Every check runs as DuckDB SQL on the files themselves, read in place: a CSV is read
+as text (nothing is cast, so a bad value is reported rather than failing the read), a
+Parquet file with its own types. Only counts and the first few offending rows are
+fetched, and no file is ever written.
+
+How (one pass per table): each file gets a typed view, every contract column cast to its
+contract type (NULL where empty or bad) beside its value as stored. One aggregate query
+over that view, ``select count(*), count(*) filter (where <rule 1>), count(*) filter
+(where <rule 2>), ..., max(<date>), ... from <view>``, counts the rows breaking each
+per-row rule of the table at once (empty required values, values not of their type,
+bounds, order between two columns, dates after a configured ``as_of``, ``account_id``
+values missing from ``accounts``, which is read first) and finds each date column's
+latest date (for ``as_of``). Only if some count is above zero does a second pass fetch
+the first offending rows and values of the broken rules (``min_by(..., n)``). Unique
+keys and accounts without a subscription are separate aggregate queries; so are, only
+if some were counted, the unknown ``account_id`` values in order of appearance. Text columns (CSV, Parquet VARCHAR) follow
+the parsing rules below; natively typed Parquet columns (dates, timestamps, numbers) are
+checked as they are (``IS NULL``, finite, whole), never cast to text. Files are read in
+place with DuckDB's default threads: Parquet rows are numbered by the reader
+(``file_row_number``), CSV rows by ``row_number() over ()`` in file order
+(``preserve_insertion_order``), in the second pass only.
 
 What is checked, table by table, then across tables:
 
@@ -41,16 +59,16 @@ import dataclasses
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 
 from cskpi_analysis.config import CONFIG_FILE, AnalysisConfig, load_config
-from cskpi_analysis.contract import FILE_EXTENSIONS, TABLES, Column, Table
+from cskpi_analysis.contract import DUCKDB_TYPES, FILE_EXTENSIONS, TABLES, Column, Table
 from cskpi_analysis.errors import ConfigError, DataContractError
-from cskpi_analysis.sources import find_table_file, quote_identifier, raw_relation
+from cskpi_analysis.sources import find_table_file, quote_identifier
 
 Severity = Literal["error", "warning"]
 
@@ -69,6 +87,12 @@ _INTEGER_TYPES = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 )
 _FLOAT_TYPES = frozenset({"FLOAT", "DOUBLE"})
+
+#: Order rules, table by table: (later column, earlier column, strictly after).
+_ORDER_RULES: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "subscriptions": (("end_date", "start_date", True),),
+    "support_tickets": (("first_response_at", "opened_at", False), ("resolved_at", "opened_at", False)),
+}
 
 
 @dataclass(frozen=True)
@@ -243,73 +267,140 @@ def _sample(
 # --------------------------------------------------------------------------- typing
 
 
+def _raw(column: str) -> str:
+    """Name, in a typed view, of a column's value as stored in the file."""
+    return quote_identifier(f"{column}__raw")
+
+
+def _text(column: str) -> str:
+    """Name, in a typed view, of a text column's value trimmed (NULL if blank)."""
+    return quote_identifier(f"{column}__text")
+
+
+def _blank(column: str) -> str:
+    """Name, in a typed view, of whether a text column's value is blank (NULL or only spaces)."""
+    return quote_identifier(f"{column}__blank")
+
+
+def _as_written(column: str) -> str:
+    """SQL for a column's value as written in the file (for messages), in a typed view ``x``."""
+    return f"cast(x.{_raw(column)} as varchar)"
+
+
+def _is_native(source_type: str) -> bool:
+    """True for a DuckDB type whose values are never blank text: dates, times, numbers, booleans."""
+    return (
+        source_type in _INTEGER_TYPES
+        or source_type in _FLOAT_TYPES
+        or source_type in ("DATE", "BOOLEAN")
+        or source_type.startswith(("TIME", "DECIMAL"))
+    )
+
+
 @dataclass(frozen=True)
 class _ColumnRead:
-    """How one present contract column is read: its typed value and when a value is bad."""
+    """How one present contract column is read into a typed view.
 
-    typed: str  # SQL: the value cast to the contract type, NULL if empty or bad
-    bad: str | None  # SQL: true on a non-empty value that does not fit the type
+    ``typed`` is SQL over the file's columns and the ``derived`` ones (computed once per
+    row, before ``typed``); ``empty`` and ``bad`` are predicates over the typed view ``x``.
+    """
+
+    typed: str  # the value cast to the contract type, NULL if empty or bad
+    empty: str  # true where the value is empty
+    bad: str | None  # true on a non-empty value that does not fit the type
+    derived: tuple[tuple[str, str], ...] = ()  # (name, SQL): helper columns of a text column
     incompatible: str | None = None  # a Parquet type that cannot be cast at all
 
 
-def _read_column(col: Column, source_type: str) -> _ColumnRead:
-    """The typed expression of ``col`` stored with DuckDB type ``source_type``."""
-    q = quote_identifier(col.name)
-    source_type = source_type.upper()
-    target = {"date": "date", "timestamp": "timestamp", "decimal": "double", "integer": "bigint"}.get(col.type)
-    if source_type == "VARCHAR":
-        text = f"nullif(trim({q}), '')"
-        if col.type == "string":
-            return _ColumnRead(f"case when {text} is not null then {q} end", None)
-        if col.type == "date":
-            typed = f"case when regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({text} as date) end"
-        elif col.type == "timestamp":
-            typed = f"try_cast({text} as timestamp)"
-        elif col.type == "decimal":
-            typed = f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
-        else:
-            typed = f"case when regexp_full_match({text}, '[+-]?[0-9]+') then try_cast({text} as bigint) end"
-        return _ColumnRead(typed, f"{text} is not null and ({typed}) is null")
+def _read_text(col: Column) -> _ColumnRead:
+    """Reading a text column (a CSV column, a Parquet VARCHAR): the contract's parsing rules.
+
+    A value is empty when ``trim`` leaves nothing (``trim`` removes Unicode space
+    separators only). A string is only tested for that, and a value starting with a
+    printable ASCII character other than a space is never blank, so ``trim`` runs on the
+    few other values only; a date, timestamp or number is parsed from its trimmed text.
+    """
+    q, text, blank = quote_identifier(col.name), _text(col.name), _blank(col.name)
     if col.type == "string":
-        return _ColumnRead(f"cast({q} as varchar)", None)
+        is_blank = f"case when {q} >= '!' and {q} < chr(127) then false else nullif(trim({q}), '') is null end"
+        return _ColumnRead(f"case when not {blank} then {q} end", f"x.{blank}", None, ((blank, is_blank),))
+    if col.type == "date":
+        typed = (
+            f"case when regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({text} as date) end"
+        )
+    elif col.type == "timestamp":
+        typed = f"try_cast({text} as timestamp)"
+    elif col.type == "decimal":
+        typed = f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+    else:
+        typed = f"case when regexp_full_match({text}, '[+-]?[0-9]+') then try_cast({text} as bigint) end"
+    bad = f"x.{text} is not null and x.{q} is null"
+    return _ColumnRead(typed, f"x.{text} is null", bad, ((text, f"nullif(trim({q}), '')"),))
+
+
+def _read_native(col: Column, source_type: str) -> _ColumnRead:
+    """Reading a natively typed Parquet column: checked as it is, never cast to text."""
+    q, raw = quote_identifier(col.name), _raw(col.name)
+    empty = f"x.{raw} is null" if _is_native(source_type) else f"nullif(trim(cast(x.{raw} as varchar)), '') is null"
+    target = DUCKDB_TYPES[col.type]
     is_temporal = source_type == "DATE" or source_type.startswith("TIMESTAMP")
-    is_integer = source_type in _INTEGER_TYPES
-    is_fractional = source_type in _FLOAT_TYPES or source_type.startswith("DECIMAL")
+    is_number = source_type in _INTEGER_TYPES or source_type in _FLOAT_TYPES or source_type.startswith("DECIMAL")
+    if col.type == "string":
+        return _ColumnRead(f"cast({q} as varchar)", empty, None)
     if col.type in ("date", "timestamp") and is_temporal:
-        return _ColumnRead(f"cast({q} as {target})", None)
-    if col.type == "decimal" and (is_integer or is_fractional):
+        return _ColumnRead(f"cast({q} as {target})", empty, None)
+    if col.type == "decimal" and is_number:
         typed = f"case when isfinite(try_cast({q} as double)) then try_cast({q} as double) end"
-        return _ColumnRead(typed, f"{q} is not null and ({typed}) is null")
-    if col.type == "integer" and (is_integer or is_fractional):
+    elif col.type == "integer" and is_number:
         typed = f"case when {q} = round({q}) then try_cast({q} as bigint) end"
-        return _ColumnRead(typed, f"{q} is not null and ({typed}) is null")
-    return _ColumnRead(f"cast(null as {target})", None, incompatible=source_type)
+    else:
+        return _ColumnRead(f"cast(null as {target})", empty, None, incompatible=source_type)
+    return _ColumnRead(typed, empty, f"x.{raw} is not null and x.{q} is null")
 
 
-def _typed_select(table: Table, source_types: dict[str, str]) -> str:
-    """Select list giving every contract column typed (NULL where absent or bad), plus ``_row``."""
-    parts = ["_row"]
+def _read_column(col: Column, source_type: str) -> _ColumnRead:
+    """How ``col``, stored with DuckDB type ``source_type``, is read."""
+    source_type = source_type.upper()
+    return _read_text(col) if source_type == "VARCHAR" else _read_native(col, source_type)
+
+
+def _column_reads(table: Table, types: dict[str, str]) -> dict[str, _ColumnRead]:
+    """How each contract column present in a file (column -> DuckDB type) is read."""
+    return {col.name: _read_column(col, types[col.name]) for col in table.columns if col.name in types}
+
+
+def _typed_projection(table: Table, reads: dict[str, _ColumnRead], row: str | None) -> tuple[str, str]:
+    """The two select lists of a typed view: one over the file, one over that.
+
+    The first keeps every column of the file and adds the text columns' helper columns
+    (``c__text``, ``c__blank``) and, if ``row`` (SQL) is given, ``_row``. The second gives
+    every contract column typed (NULL where absent, of an incompatible type, empty or bad),
+    each present column's value as stored (``c__raw``), the helper columns and ``_row``.
+    """
+    inner, outer = ["*"], []
     for col in table.columns:
-        target = {
-            "string": "varchar",
-            "date": "date",
-            "timestamp": "timestamp",
-            "decimal": "double",
-            "integer": "bigint",
-        }[col.type]
-        if col.name in source_types:
-            expr = _read_column(col, source_types[col.name]).typed
-        else:
-            expr = f"cast(null as {target})"
-        parts.append(f"{expr} as {quote_identifier(col.name)}")
-        if col.name in source_types:
-            parts.append(f"cast({quote_identifier(col.name)} as varchar) as {quote_identifier(_text_name(col.name))}")
-    return ", ".join(parts)
+        q, read = quote_identifier(col.name), reads.get(col.name)
+        if read is None or read.incompatible:
+            outer.append(f"cast(null as {DUCKDB_TYPES[col.type]}) as {q}")
+            continue
+        outer += [f"{read.typed} as {q}", f"{q} as {_raw(col.name)}"]
+        inner += [f"{sql} as {name}" for name, sql in read.derived]
+        outer += [name for name, _ in read.derived]
+    if row is not None:
+        inner.append(f"{row} as _row")
+        outer.append("_row")
+    return ", ".join(inner), ", ".join(outer)
 
 
-def _text_name(column: str) -> str:
-    """Name, in the typed view, of a column's value as written in the file."""
-    return f"{column}__as_written"
+def _file_relation(con: duckdb.DuckDBPyConnection, path: Path, numbered: bool = False) -> duckdb.DuckDBPyRelation:
+    """The file at ``path`` read in place: a CSV as text (nothing cast, nothing lost), Parquet with its types.
+
+    ``numbered`` adds Parquet's 0-based ``file_row_number``. A view made of this relation
+    keeps what DuckDB detected of the file (a CSV is sniffed once, not at every query).
+    """
+    if path.suffix == ".csv":
+        return con.read_csv(str(path), header=True, all_varchar=True)
+    return con.read_parquet(str(path), file_row_number=numbered)
 
 
 def resolve_as_of(con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig) -> dt.date | None:
@@ -332,41 +423,64 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: 
         return config.as_of
     latest: list[dt.date] = []
     for name, table in TABLES.items():
-        columns = [c for c in table.columns if c.not_after_as_of]
         path = find_table_file(data_dir, name)
-        if not columns or path is None:
+        if path is None:
             continue
         try:
-            rel = raw_relation(con, path)
+            rel = _file_relation(con, path)
             types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
-            present = [c for c in columns if c.name in types]
+            present = [c.name for c in table.columns if c.not_after_as_of and c.name in types]
             if not present:
                 continue
-            typed = rel.select(_typed_select(table, types))
-            value = typed.aggregate(
-                "max(greatest(" + ", ".join(f"cast({quote_identifier(c.name)} as date)" for c in present) + "))"
-            ).fetchall()
+            inner, outer = _typed_projection(table, _column_reads(table, types), None)
+            maxima = _latest_dates(present)
+            values = rel.select(inner).select(outer).aggregate(", ".join(maxima.values())).fetchall()[0]
         except duckdb.Error:
             continue
-        if value and value[0][0] is not None:
-            latest.append(value[0][0])
+        latest += [v for v in values if v is not None]
     return max(latest) if latest else None
 
 
-# --------------------------------------------------------------------------- loading
+def _latest_dates(columns: Iterable[str]) -> dict[str, str]:
+    """Aggregates giving each date or timestamp column's latest date, keyed ``latest:<column>``.
+
+    ``cast(max(c) as date)``: the date of the latest timestamp is the latest date, and only
+    one value is cast.
+    """
+    return {f"latest:{c}": f"cast(max({quote_identifier(c)}) as date)" for c in columns}
+
+
+# --------------------------------------------------------------------------- loading and the one scan
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The rows of a table, in its typed view ``x``, matching ``where`` (e.g. breaking a rule).
+
+    ``where`` and ``value`` (the value shown for a row) are SQL built from contract
+    identifiers only; every value comes in through ``params``.
+    """
+
+    where: str
+    value: str = "''"
+    params: dict[str, Any] = field(default_factory=dict)
+    sampled: bool = True  # a broken rule: its first rows are fetched (False: only counted)
 
 
 @dataclass(frozen=True)
 class _Loaded:
-    """A table read into the validation connection."""
+    """A table opened in the validation connection and scanned once."""
 
     table: Table
     file: str  # file name as the user knows it
-    raw: str  # relation with the file's columns (as read) plus _row
-    typed: str  # relation with every contract column typed (NULL if absent/bad) plus _row
+    typed: str  # view: every contract column typed (NULL if absent/bad), beside its value as stored
+    rows: str  # the same view with _row, the 1-based data row (for the sampled rows only)
     present: frozenset[str]  # contract columns present in the file, with a usable type
     columns: tuple[str, ...]  # every column of the file, as named in its header
     row_count: int
+    rules: dict[str, _Rule]  # per-row rules counted in the scan, by key
+    found: dict[str, Any]  # the scan's results: rows per rule key, latest date per "latest:<column>"
+    samples: dict[str, _RowSample]  # the first rows of each sampled rule some row broke, by key
 
 
 def _check_folder(data_dir: Path) -> list[Problem]:
@@ -434,54 +548,176 @@ def _starts_with_text(path: Path) -> bool:
         return bool(handle.read(4096).strip())
 
 
-def _load_table(
-    con: duckdb.DuckDBPyConnection, table: Table, path: Path, problems: list[Problem], config: AnalysisConfig
-) -> _Loaded | None:
-    """Read one file into a temporary table; report file- and column-level problems."""
-    file = path.name
-    if path.stat().st_size == 0 or (path.suffix == ".csv" and not _starts_with_text(path)):
-        problems.append(
-            Problem(
-                "error",
-                file,
-                None,
-                "file is empty (no header row)",
-                "a header row naming the columns, then one row per record",
-            )
-        )
-        return None
-    raw = f"raw_{table.name}"
-    try:
-        rel = raw_relation(con, path)
-        columns = [c for c in rel.columns if c != "_row"]
-        if path.suffix == ".csv" and len(columns) == 1 and "," in columns[0]:
-            ragged = _ragged_rows(con, path, table.name, file)
-            if ragged is not None:
-                problems.append(ragged)
-                return None
-        rel.create(raw)
-    except duckdb.Error as exc:
-        ragged = _ragged_rows(con, path, table.name, file) if path.suffix == ".csv" else None
-        problems.append(
-            ragged
-            or Problem(
-                "error",
-                file,
-                None,
-                f"cannot be read: {_short_reason(exc)}",
-                "a UTF-8 comma-separated CSV with a header row" if path.suffix == ".csv" else "a valid Parquet file",
-            )
-        )
-        return None
-    row_count = int(con.execute(f"select count(*) from {raw}").fetchone()[0])  # type: ignore[index]
-    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
-    types.pop("_row", None)
+def _create_views(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    rel: duckdb.DuckDBPyRelation,
+    reads: dict[str, _ColumnRead],
+) -> tuple[str, str]:
+    """Create the typed views of a file; return their names (without, with ``_row``).
 
-    if table.required and row_count == 0:
-        problems.append(Problem("error", file, None, "has a header but no data rows", "at least one row"))
+    Parquet is numbered by the reader (``file_row_number``), so one view serves both; a CSV
+    (or a Parquet file with its own ``file_row_number`` column) is numbered by
+    ``row_number() over ()`` in file order, only in the second view, which is queried for
+    the sampled rows alone.
+    """
+    source, typed, rows = f"src_{table.name}", f"typed_{table.name}", f"rows_{table.name}"
+    if path.suffix == ".csv" or "file_row_number" in rel.columns:
+        rel.create_view(source, replace=True)
+        views = {typed: None, rows: "row_number() over ()"}
+    else:
+        _file_relation(con, path, numbered=True).create_view(source, replace=True)
+        views, rows = {typed: "file_row_number + 1"}, typed
+    for view, row in views.items():
+        inner, outer = _typed_projection(table, reads, row)
+        con.execute(f"create or replace temporary view {view} as select {outer} from (select {inner} from {source})")
+    return typed, rows
+
+
+def _column_rules(table: Table, reads: dict[str, _ColumnRead]) -> dict[str, _Rule]:
+    """Empty required values (``empty:<column>``) and values not of the column's type (``type:<column>``)."""
+    rules = {}
+    for col in table.columns:
+        read = reads.get(col.name)
+        if read is None or read.incompatible:
+            continue
+        if col.required and not col.nullable:
+            rules[f"empty:{col.name}"] = _Rule(read.empty)
+        if read.bad:
+            rules[f"type:{col.name}"] = _Rule(read.bad, _as_written(col.name))
+    return rules
+
+
+def _bound_rules(table: Table, present: frozenset[str]) -> dict[str, _Rule]:
+    """Numbers outside their column's ``minimum``/``maximum`` (``bounds:<column>``)."""
+    rules = {}
+    for col in table.columns:
+        if col.name not in present or (col.minimum is None and col.maximum is None):
+            continue
+        q = f"x.{quote_identifier(col.name)}"
+        conditions, params = [], {}
+        for bound, op in (("minimum", "<"), ("maximum", ">")):
+            if getattr(col, bound) is not None:
+                conditions.append(f"{q} {op} ${bound}_{col.name}")
+                params[f"{bound}_{col.name}"] = getattr(col, bound)
+        rules[f"bounds:{col.name}"] = _Rule(" or ".join(conditions), _as_written(col.name), params)
+    return rules
+
+
+def _order_rules(table: Table, present: frozenset[str]) -> dict[str, _Rule]:
+    """Rows whose ``later`` column is before (or, if strict, not after) its ``earlier`` one (``order:<later>``)."""
+    rules = {}
+    for later, earlier, strict in _ORDER_RULES.get(table.name, ()):
+        if {later, earlier} <= present:
+            a, b = f"x.{quote_identifier(later)}", f"x.{quote_identifier(earlier)}"
+            shown = f"{_as_written(later)} || ' ({earlier} ' || {_as_written(earlier)} || ')'"
+            where = f"{a} is not null and {b} is not null and {a} {'<=' if strict else '<'} {b}"
+            rules[f"order:{later}"] = _Rule(where, shown)
+    return rules
+
+
+def _reference_rules(table: Table, present: frozenset[str], accounts: _Loaded | None) -> dict[str, _Rule]:
+    """Rows whose ``account_id`` is not in ``accounts`` (``references``), once accounts is loaded."""
+    if not table.account_reference or "account_id" not in present:
+        return {}
+    if accounts is None or "account_id" not in accounts.present:
+        return {}
+    return {"references": _Rule(_account_not_in(accounts), "x.account_id", sampled=False)}
+
+
+def _account_not_in(other: _Loaded) -> str:
+    """SQL: ``x.account_id`` is set and absent from table ``other``.
+
+    An uncorrelated ``in (subquery)``: DuckDB runs it as one hash join (a correlated
+    ``not exists`` first groups every id of ``x``); no NULL in the subquery, so never NULL.
+    """
+    return (
+        f"x.account_id is not null and not (x.account_id in "
+        f"(select account_id from {other.typed} where account_id is not null))"
+    )
+
+
+def _usage_rules(table: Table, present: frozenset[str], config: AnalysisConfig) -> dict[str, _Rule]:
+    """Rows using each feature named in the config (``feature:<name>``); rows of the first-value milestone."""
+    if table.name == "usage_events" and "feature" in present:
+        wanted = dict.fromkeys(f for f in (*config.key_features, config.first_value_event) if f)
+        return {
+            f"feature:{name}": _Rule(f"x.feature = $feature_{i}", params={f"feature_{i}": name}, sampled=False)
+            for i, name in enumerate(wanted)
+        }
+    if table.name == "milestones" and "milestone" in present and not config.first_value_event:
+        milestone = {"milestone": config.first_value_milestone}
+        return {"milestone": _Rule("x.milestone = $milestone", params=milestone, sampled=False)}
+    return {}
+
+
+def _as_of_rules(table: Table, present: frozenset[str], as_of: dt.date | None) -> dict[str, _Rule]:
+    """Dates after the configured ``as_of`` (a timestamp by its date) in ``not_after_as_of`` columns (``after:<column>``)."""
+    if as_of is None:
+        return {}
+    return {
+        f"after:{col.name}": _after(col.name, as_of)
+        for col in table.columns
+        if col.not_after_as_of and col.name in present
+    }
+
+
+def _after(column: str, as_of: dt.date) -> _Rule:
+    """The rows whose ``column`` lies after ``as_of`` (a timestamp by its date)."""
+    return _Rule(f"cast(x.{quote_identifier(column)} as date) > $as_of", _as_written(column), {"as_of": as_of})
+
+
+def _scan(con: duckdb.DuckDBPyConnection, typed: str, rules: dict[str, _Rule], dates: Iterable[str]) -> dict[str, Any]:
+    """The one pass over a table: the rows (``rows``), the rows of each rule, the latest dates.
+
+    A single ``select count(*), count(*) filter (where ...), ..., max(...) from <typed view>``.
+    """
+    aggregates = {"rows": "count(*)"}
+    aggregates.update({key: f"count(*) filter (where {rule.where})" for key, rule in rules.items()})
+    aggregates.update(_latest_dates(dates))
+    row = con.execute(f"select {', '.join(aggregates.values())} from {typed} as x", _params(rules)).fetchall()[0]
+    return dict(zip(aggregates, row, strict=True))
+
+
+def _params(rules: dict[str, _Rule]) -> dict[str, Any]:
+    """The parameters of several rules queried at once (their names never clash)."""
+    return {name: value for rule in rules.values() for name, value in rule.params.items()}
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, rows: str, rules: dict[str, _Rule], counts: dict[str, Any]
+) -> dict[str, _RowSample]:
+    """The first few rows (and values) of every sampled rule some row broke, in one more pass over ``rows``.
+
+    Only run when the scan counted a broken rule: ``min_by(..., _row, n) filter (where ...)``
+    keeps the ``n`` first rows of each.
+    """
+    broken = {key: rule for key, rule in rules.items() if rule.sampled and counts.get(key)}
+    if not broken:
+        return {}
+    aggregates = [
+        f"min_by({{'row': _row, 'value': cast({rule.value} as varchar)}}, _row, {SAMPLE_SIZE}) "
+        f"filter (where {rule.where})"
+        for rule in broken.values()
+    ]
+    fetched = con.execute(f"select {', '.join(aggregates)} from {rows} as x", _params(broken)).fetchall()[0]
+    return {
+        key: _RowSample(
+            count=int(counts[key]),
+            rows=tuple(int(s["row"]) for s in sample),
+            values=tuple(_shorten("" if s["value"] is None else str(s["value"])) for s in sample),
+        )
+        for key, sample in zip(broken, fetched, strict=True)
+    }
+
+
+def _header_problems(table: Table, file: str, columns: Sequence[str], config: AnalysisConfig) -> list[Problem]:
+    """Required columns missing from a file's header; columns the contract does not know."""
+    problems = []
     for col in table.required_columns:
-        if col.name not in types:
-            same_but_case = [c for c in types if c.lower() == col.name.lower()]
+        if col.name not in columns:
+            same_but_case = [c for c in columns if c.lower() == col.name.lower()]
             hint = f" (found '{same_but_case[0]}': column names are case-sensitive)" if same_but_case else ""
             problems.append(
                 Problem(
@@ -495,7 +731,7 @@ def _load_table(
     known = {c.name for c in table.columns}
     if table.name == "accounts":
         known.add(config.segment_column)
-    extra = [c for c in types if c not in known]
+    extra = [c for c in columns if c not in known]
     if extra:
         problems.append(
             Problem(
@@ -506,79 +742,148 @@ def _load_table(
                 f"only the contract columns of {table.name} (see 'cskpi contract')",
             )
         )
+    return problems
 
-    usable: dict[str, str] = {}
-    for col in table.columns:
-        if col.name not in types:
-            continue
-        read = _read_column(col, types[col.name])
-        if read.incompatible:
+
+def _column_problems(loaded: _Loaded, reads: dict[str, _ColumnRead]) -> list[Problem]:
+    """Column by column: a Parquet type that cannot be read, empty required values, values not of the type."""
+    problems: list[Problem | None] = []
+    for col in loaded.table.columns:
+        read = reads.get(col.name)
+        if read is not None and read.incompatible:
             problems.append(
                 Problem(
                     "error",
-                    file,
+                    loaded.file,
                     col.name,
                     f"Parquet type {read.incompatible} cannot be read as {col.type}",
                     _EXPECTED_TYPE[col.type],
                 )
             )
-            continue
-        usable[col.name] = types[col.name]
-        q = quote_identifier(col.name)
-        if col.required and not col.nullable:
-            found = _sample(con, raw, f"nullif(trim(cast({q} as varchar)), '') is null", "''")
-            if found.count:
-                problems.append(
-                    Problem(
-                        "error",
-                        file,
-                        col.name,
-                        "required value is empty" if found.count == 1 else "required values are empty",
-                        f"a value on every row ({col.type})",
-                        found.count,
-                        found.rows,
-                    )
+        elif read is not None:
+            problems.append(_empty_problem(loaded, col))
+            problems.append(
+                _scanned_problem(
+                    loaded,
+                    f"type:{col.name}",
+                    col.name,
+                    "{values} not " + _EXPECTED_TYPE[col.type],
+                    _EXPECTED_TYPE[col.type],
                 )
-        if read.bad:
-            found = _sample(con, raw, read.bad, q)
-            if found.count:
-                more = found.count > len(_unique_in_order(found.values))
-                values = _unique_in_order(found.values)
-                problems.append(
-                    Problem(
-                        "error",
-                        file,
-                        col.name,
-                        f"{_values_phrase(values, more)} not {_EXPECTED_TYPE[col.type]}",
-                        _EXPECTED_TYPE[col.type],
-                        found.count,
-                        found.rows,
-                        values,
-                    )
-                )
-    typed = f"typed_{table.name}"
-    con.execute(f"create temporary view {typed} as select {_typed_select(table, usable)} from {raw}")
-    return _Loaded(table, file, raw, typed, frozenset(usable), tuple(types), row_count)
+            )
+    return [p for p in problems if p is not None]
+
+
+def _empty_problem(loaded: _Loaded, col: Column) -> Problem | None:
+    found = loaded.samples.get(f"empty:{col.name}")
+    if found is None:
+        return None
+    return Problem(
+        "error",
+        loaded.file,
+        col.name,
+        "required value is empty" if found.count == 1 else "required values are empty",
+        f"a value on every row ({col.type})",
+        found.count,
+        found.rows,
+    )
+
+
+def _open_failure(con: duckdb.DuckDBPyConnection, path: Path, table: str, exc: duckdb.Error) -> Problem:
+    """The error for a file DuckDB cannot read: its unparseable rows for a CSV, else DuckDB's reason."""
+    ragged = _ragged_rows(con, path, table, path.name) if path.suffix == ".csv" else None
+    return ragged or Problem(
+        "error",
+        path.name,
+        None,
+        f"cannot be read: {_short_reason(exc)}",
+        "a UTF-8 comma-separated CSV with a header row" if path.suffix == ".csv" else "a valid Parquet file",
+    )
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    problems: list[Problem],
+    config: AnalysisConfig,
+    accounts: _Loaded | None,
+) -> _Loaded | None:
+    """Open one file in place and scan it once; report file- and column-level problems.
+
+    ``accounts`` (already loaded, if readable) is what ``account_id`` values are checked against.
+    """
+    file = path.name
+    if path.stat().st_size == 0 or (path.suffix == ".csv" and not _starts_with_text(path)):
+        problems.append(
+            Problem(
+                "error",
+                file,
+                None,
+                "file is empty (no header row)",
+                "a header row naming the columns, then one row per record",
+            )
+        )
+        return None
+    try:
+        rel = _file_relation(con, path)
+        types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+        if path.suffix == ".csv" and len(types) == 1 and "," in rel.columns[0]:
+            ragged = _ragged_rows(con, path, table.name, file)
+            if ragged is not None:
+                problems.append(ragged)
+                return None
+        reads = _column_reads(table, types)
+        present = frozenset(name for name, read in reads.items() if not read.incompatible)
+        typed, rows = _create_views(con, table, path, rel, reads)
+        rules = {
+            **_column_rules(table, reads),
+            **_bound_rules(table, present),
+            **_order_rules(table, present),
+            **_reference_rules(table, present, accounts),
+            **_as_of_rules(table, present, config.as_of),
+            **_usage_rules(table, present, config),
+        }
+        dates = [c.name for c in table.columns if c.name in present and c.type in ("date", "timestamp")]
+        found = _scan(con, typed, rules, dates)
+        samples = _samples(con, rows, rules, found)
+    except duckdb.Error as exc:
+        problems.append(_open_failure(con, path, table.name, exc))
+        return None
+    loaded = _Loaded(table, file, typed, rows, present, tuple(types), int(found["rows"]), rules, found, samples)
+    if table.required and loaded.row_count == 0:
+        problems.append(Problem("error", file, None, "has a header but no data rows", "at least one row"))
+    problems += _header_problems(table, file, loaded.columns, config)
+    problems += _column_problems(loaded, reads)
+    return loaded
 
 
 # --------------------------------------------------------------------------- row checks
 
 
-def _row_problem(
+def _sample_rule(con: duckdb.DuckDBPyConnection, loaded: _Loaded, rule: _Rule) -> _RowSample:
+    """The rows of ``loaded`` matching ``rule``: how many, and the first few with their values."""
+    return _sample(con, f"{loaded.rows} as x", rule.where, rule.value, rule.params)
+
+
+def _problem(
     con: duckdb.DuckDBPyConnection,
     loaded: _Loaded,
     column: str | None,
-    where: str,
-    value: str,
+    rule: _Rule,
     message: str,
     expected: str,
     severity: Severity = "error",
-    params: dict[str, Any] | None = None,
 ) -> Problem | None:
-    """A problem for the rows of ``loaded`` matching ``where``; ``{values}`` in ``message`` is filled in."""
-    found = _sample(con, f"{loaded.typed} as x", where, value, params)
-    if not found.count:
-        return None
+    """A problem for the rows of ``loaded`` matching ``rule``, sampled by a query of their own (None if none)."""
+    found = _sample_rule(con, loaded, rule)
+    return _sample_problem(loaded, column, found, message, expected, severity) if found.count else None
+
+
+def _sample_problem(
+    loaded: _Loaded, column: str | None, found: _RowSample, message: str, expected: str, severity: Severity = "error"
+) -> Problem:
+    """A problem for the rows ``found``; ``{values}`` in ``message`` is filled in."""
     values = _unique_in_order(found.values)
     more = found.count > len(values)
     return Problem(
@@ -593,24 +898,25 @@ def _row_problem(
     )
 
 
-def _raw_text(name: str) -> str:
-    """SQL for a column's value as written in the file (for messages)."""
-    return f"x.{quote_identifier(_text_name(name))}"
+def _scanned_problem(
+    loaded: _Loaded, key: str, column: str | None, message: str, expected: str, severity: Severity = "error"
+) -> Problem | None:
+    """The problem of a rule of the table's scan (None if no row broke it): its rows were sampled after the scan."""
+    found = loaded.samples.get(key)
+    return _sample_problem(loaded, column, found, message, expected, severity) if found else None
 
 
-def _check_bounds(con: duckdb.DuckDBPyConnection, loaded: _Loaded) -> list[Problem]:
+def _count(con: duckdb.DuckDBPyConnection, loaded: _Loaded, rule: _Rule) -> int:
+    """How many rows of ``loaded`` match ``rule`` (an aggregate: no row is fetched)."""
+    sql = f"select count(*) from {loaded.typed} as x where {rule.where}"
+    return int(con.execute(sql, rule.params).fetchall()[0][0])
+
+
+def _check_bounds(loaded: _Loaded) -> list[Problem]:
     problems = []
     for col in loaded.table.columns:
-        if col.name not in loaded.present or (col.minimum is None and col.maximum is None):
+        if col.minimum is None and col.maximum is None:
             continue
-        q = f"x.{quote_identifier(col.name)}"
-        conditions, params = [], {}
-        if col.minimum is not None:
-            conditions.append(f"{q} < $minimum")
-            params["minimum"] = col.minimum
-        if col.maximum is not None:
-            conditions.append(f"{q} > $maximum")
-            params["maximum"] = col.maximum
         if col.maximum is None:
             expected = f"{col.name} >= {col.minimum:g}"
             what = "negative" if col.minimum == 0 else f"below {col.minimum:g}"
@@ -619,16 +925,7 @@ def _check_bounds(con: duckdb.DuckDBPyConnection, loaded: _Loaded) -> list[Probl
         else:
             expected = f"{col.minimum:g} <= {col.name} <= {col.maximum:g}"
             what = "out of range"
-        problem = _row_problem(
-            con,
-            loaded,
-            col.name,
-            " or ".join(conditions),
-            _raw_text(col.name),
-            "{values} " + what,
-            expected,
-            params=params,
-        )
+        problem = _scanned_problem(loaded, f"bounds:{col.name}", col.name, "{values} " + what, expected)
         if problem:
             problems.append(problem)
     return problems
@@ -638,18 +935,16 @@ def _check_unique(con: duckdb.DuckDBPyConnection, loaded: _Loaded) -> list[Probl
     key = loaded.table.unique_key
     if not key or not set(key) <= loaded.present:
         return []
-    cols = ", ".join(quote_identifier(k) for k in key)
-    not_null = " and ".join(f"{quote_identifier(k)} is not null" for k in key)
-    shown = " || ' / ' || ".join(f"cast({quote_identifier(k)} as varchar)" for k in key)
-    relation = f"(select *, count(*) over (partition by {cols}) as _copies from {loaded.typed} where {not_null}) as x"
-    found = _sample(con, relation, "_copies > 1", shown)
-    if not found.count:
+    quoted = [quote_identifier(k) for k in key]
+    cols, not_null = ", ".join(quoted), " and ".join(f"{q} is not null" for q in quoted)
+    duplicated = f"select {cols} from {loaded.typed} where {not_null} group by {cols} having count(*) > 1"
+    n_keys = int(con.execute(f"select count(*) from ({duplicated}) as d").fetchall()[0][0])
+    if not n_keys:
         return []
+    match = " and ".join(f"d.{q} = x.{q}" for q in quoted)
+    shown = " || ' / ' || ".join(f"cast(x.{q} as varchar)" for q in quoted)
+    found = _sample_rule(con, loaded, _Rule(f"exists (select 1 from ({duplicated}) as d where {match})", shown))
     values = _unique_in_order(found.values)
-    n_keys = con.execute(
-        f"select count(*) from (select {cols} from {loaded.typed} where {not_null} group by {cols} "
-        f"having count(*) > 1) as d"
-    ).fetchone()[0]  # type: ignore[index]
     label = " / ".join(key)
     return [
         Problem(
@@ -666,21 +961,21 @@ def _check_unique(con: duckdb.DuckDBPyConnection, loaded: _Loaded) -> list[Probl
 
 
 def _check_references(con: duckdb.DuckDBPyConnection, loaded: _Loaded, accounts: _Loaded) -> list[Problem]:
-    if not loaded.table.account_reference or "account_id" not in loaded.present:
+    """Unknown ``account_id`` values, counted in the scan; if any, one grouped query gives the first ids and rows.
+
+    Per unknown id: its first row and first few rows; hence the ids in order of first
+    appearance, and the first few offending rows overall.
+    """
+    if not loaded.found.get("references"):
         return []
-    unknown = (
-        f"x.account_id is not null and not exists (select 1 from {accounts.typed} a where a.account_id = x.account_id)"
-    )
-    relation = f"{loaded.typed} as x"
-    found = _sample(con, relation, unknown, "x.account_id")
-    if not found.count:
-        return []
-    distinct = con.execute(
-        f"select account_id, min(_row) as first_row, count(*) over () as n from {relation} where {unknown} "
-        f"group by account_id order by first_row limit {SAMPLE_SIZE}"
-    ).fetchall()
-    ids = tuple(str(r[0]) for r in distinct)
-    n_ids = int(distinct[0][2])
+    n_rows, rule = int(loaded.found["references"]), loaded.rules["references"]
+    n_ids, ids, rows = con.execute(
+        f"select count(*), min_by(account_id, first_row, {SAMPLE_SIZE}), "
+        f"list_sort(flatten(list(first_rows)))[1:{SAMPLE_SIZE}] "
+        f"from (select x.account_id, min(_row) as first_row, min(_row, {SAMPLE_SIZE}) as first_rows "
+        f"from {loaded.rows} as x where {rule.where} group by x.account_id) as u"
+    ).fetchall()[0]
+    ids = tuple(str(i) for i in ids)
     return [
         Problem(
             "error",
@@ -689,67 +984,49 @@ def _check_references(con: duckdb.DuckDBPyConnection, loaded: _Loaded, accounts:
             f"{n_ids:,} unknown account_id {'value' if n_ids == 1 else 'values'} not found in {accounts.file}: "
             f"{_quote_values(ids, n_ids > len(ids))}",
             f"every account_id to exist in {accounts.file}",
-            found.count,
-            found.rows,
+            n_rows,
+            tuple(int(r) for r in rows),
             ids,
         )
     ]
 
 
-def _check_order(
-    con: duckdb.DuckDBPyConnection, loaded: _Loaded, later: str, earlier: str, strict: bool
-) -> Problem | None:
+def _check_order(loaded: _Loaded, later: str, earlier: str, strict: bool) -> Problem | None:
     """Rows where column ``later`` is before (or, if ``strict``, also equal to) column ``earlier``."""
-    if not {later, earlier} <= loaded.present:
-        return None
-    a, b = f"x.{quote_identifier(later)}", f"x.{quote_identifier(earlier)}"
-    op = "<=" if strict else "<"
-    shown = f"{_raw_text(later)} || ' ({earlier} ' || {_raw_text(earlier)} || ')'"
-    return _row_problem(
-        con,
+    return _scanned_problem(
         loaded,
+        f"order:{later}",
         later,
-        f"{a} is not null and {b} is not null and {a} {op} {b}",
-        shown,
         "{values} " + ("not after " if strict else "before ") + earlier,
         f"{later} {'after' if strict else 'on or after'} {earlier}",
     )
 
 
-def _check_not_after(con: duckdb.DuckDBPyConnection, loaded: _Loaded, as_of: dt.date) -> list[Problem]:
+def _check_not_after(loaded: _Loaded, as_of: dt.date) -> list[Problem]:
     problems = []
     for col in loaded.table.columns:
-        if not col.not_after_as_of or col.name not in loaded.present:
-            continue
-        problem = _row_problem(
-            con,
+        problem = _scanned_problem(
             loaded,
+            f"after:{col.name}",
             col.name,
-            f"cast(x.{quote_identifier(col.name)} as date) > $as_of",
-            _raw_text(col.name),
             "{values} after as_of " + as_of.isoformat(),
             f"{col.name} on or before as_of {as_of.isoformat()} (analysis.as_of in {CONFIG_FILE})",
-            params={"as_of": as_of},
         )
         if problem:
             problems.append(problem)
     return problems
 
 
-def _latest_loaded_date(con: duckdb.DuckDBPyConnection, loaded: Iterable[_Loaded]) -> dt.date | None:
+def _latest_loaded_date(loaded: Iterable[_Loaded]) -> dt.date | None:
     """The latest date among the ``not_after_as_of`` columns of the tables read (see :func:`resolve_as_of`)."""
-    latest: list[dt.date] = []
-    for item in loaded:
-        cols = [c.name for c in item.table.columns if c.not_after_as_of and c.name in item.present]
-        if not cols:
-            continue
-        value = con.execute(
-            "select max(greatest(" + ", ".join(f"cast({quote_identifier(c)} as date)" for c in cols) + f")) "
-            f"from {item.typed}"
-        ).fetchone()
-        if value and value[0] is not None:
-            latest.append(value[0])
-    return max(latest) if latest else None
+    latest = [
+        item.found[f"latest:{c.name}"]
+        for item in loaded
+        for c in item.table.columns
+        if c.not_after_as_of and c.name in item.present
+    ]
+    found = [d for d in latest if d is not None]
+    return max(found) if found else None
 
 
 def _analyst_warnings(
@@ -758,19 +1035,19 @@ def _analyst_warnings(
     problems: list[Problem | None] = []
     accounts, subscriptions = tables.get("accounts"), tables.get("subscriptions")
     if accounts and subscriptions and "account_id" in accounts.present and "account_id" in subscriptions.present:
-        problems.append(
-            _row_problem(
-                con,
-                accounts,
-                "account_id",
-                f"x.account_id is not null and not exists (select 1 from {subscriptions.typed} s "
-                "where s.account_id = x.account_id)",
-                "x.account_id",
-                "{values} without any subscription",
-                f"every account to have a subscription in {subscriptions.file} (others are left out of revenue KPIs)",
-                severity="warning",
+        unused = _Rule(_account_not_in(subscriptions), "x.account_id")
+        if _count(con, accounts, unused):
+            problems.append(
+                _problem(
+                    con,
+                    accounts,
+                    "account_id",
+                    unused,
+                    "{values} without any subscription",
+                    f"every account to have a subscription in {subscriptions.file} (others are left out of revenue KPIs)",
+                    severity="warning",
+                )
             )
-        )
     if accounts and config.segment_column != "segment":
         if config.segment_column not in accounts.columns:
             problems.append(
@@ -782,10 +1059,42 @@ def _analyst_warnings(
                     f"a column {config.segment_column} in {accounts.file}",
                 )
             )
-    usage = tables.get("usage_events")
+    problems += _feature_warnings(tables.get("usage_events"), config)
+    milestones = tables.get("milestones")
+    if milestones and "milestone" in milestones.rules and not milestones.found["milestone"]:
+        problems.append(
+            Problem(
+                "warning",
+                milestones.file,
+                "milestone",
+                f"first-value milestone '{config.first_value_milestone}' never appears; time to first value "
+                "cannot be measured",
+                f"some rows with milestone '{config.first_value_milestone}' (analysis.first_value_milestone "
+                f"in {CONFIG_FILE})",
+                values=(config.first_value_milestone,),
+            )
+        )
+    latest_end = subscriptions.found.get("latest:end_date") if subscriptions else None
+    if subscriptions and as_of is not None and latest_end is not None and latest_end > as_of:
+        problems.append(
+            _problem(
+                con,
+                subscriptions,
+                "end_date",
+                _Rule("x.end_date > $as_of", _as_written("end_date"), {"as_of": as_of}),
+                "{values} after as_of " + as_of.isoformat() + ": scheduled ends, counted as active at as_of",
+                "end_date after as_of only for a scheduled end (informational)",
+                severity="warning",
+            )
+        )
+    return [p for p in problems if p is not None]
+
+
+def _feature_warnings(usage: _Loaded | None, config: AnalysisConfig) -> list[Problem]:
+    """Features named in the config that ``usage_events`` never shows (counted in its scan)."""
     wanted = [f for f in (*config.key_features, config.first_value_event) if f]
     if wanted and usage is None:
-        problems.append(
+        return [
             Problem(
                 "warning",
                 "usage_events.csv",
@@ -793,63 +1102,69 @@ def _analyst_warnings(
                 f"no usage_events file, so features {_quote_values(wanted)} named in {CONFIG_FILE} cannot be tracked",
                 "usage_events.csv or usage_events.parquet",
             )
+        ]
+    if not wanted or usage is None or "feature" not in usage.present:
+        return []
+    missing = [f for f in wanted if not usage.found[f"feature:{f}"]]
+    if not missing:
+        return []
+    return [
+        Problem(
+            "warning",
+            usage.file,
+            "feature",
+            f"{'feature' if len(missing) == 1 else 'features'} named in {CONFIG_FILE} never used: "
+            f"{_quote_values(missing)}",
+            f"analysis.key_features and analysis.first_value_event to be values of {usage.file} feature",
+            values=tuple(missing),
         )
-    elif wanted and usage and "feature" in usage.present:
-        seen = {
-            row[0]
-            for row in con.execute(
-                f"select distinct feature from {usage.typed} where list_contains($wanted, feature)", {"wanted": wanted}
-            ).fetchall()
-        }
-        missing = [f for f in wanted if f not in seen]
-        if missing:
-            problems.append(
-                Problem(
-                    "warning",
-                    usage.file,
-                    "feature",
-                    f"{'feature' if len(missing) == 1 else 'features'} named in {CONFIG_FILE} never used: "
-                    f"{_quote_values(missing)}",
-                    f"analysis.key_features and analysis.first_value_event to be values of {usage.file} feature",
-                    values=tuple(missing),
-                )
-            )
-    milestones = tables.get("milestones")
-    if milestones and "milestone" in milestones.present and not config.first_value_event:
-        reached = con.execute(
-            f"select count(*) from {milestones.typed} where milestone = $name", {"name": config.first_value_milestone}
-        ).fetchone()[0]  # type: ignore[index]
-        if not reached:
-            problems.append(
-                Problem(
-                    "warning",
-                    milestones.file,
-                    "milestone",
-                    f"first-value milestone '{config.first_value_milestone}' never appears; time to first value "
-                    "cannot be measured",
-                    f"some rows with milestone '{config.first_value_milestone}' (analysis.first_value_milestone "
-                    f"in {CONFIG_FILE})",
-                    values=(config.first_value_milestone,),
-                )
-            )
-    if subscriptions and as_of is not None and "end_date" in subscriptions.present:
-        problems.append(
-            _row_problem(
-                con,
-                subscriptions,
-                "end_date",
-                "x.end_date > $as_of",
-                _raw_text("end_date"),
-                "{values} after as_of " + as_of.isoformat() + ": scheduled ends, counted as active at as_of",
-                "end_date after as_of only for a scheduled end (informational)",
-                severity="warning",
-                params={"as_of": as_of},
-            )
-        )
-    return [p for p in problems if p is not None]
+    ]
 
 
 # --------------------------------------------------------------------------- entry points
+
+
+def _load_tables(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, config: AnalysisConfig, problems: list[Problem]
+) -> dict[str, _Loaded]:
+    """Open and scan every contract table present, in contract order (``accounts`` first)."""
+    tables: dict[str, _Loaded] = {}
+    for name, table in TABLES.items():
+        path = find_table_file(data_dir, name)
+        if path is None:
+            if table.required:
+                problems.append(
+                    Problem(
+                        "error",
+                        f"{name}.csv",
+                        None,
+                        "required file is missing",
+                        f"{name}.csv or {name}.parquet in {data_dir}",
+                    )
+                )
+            continue
+        loaded = _load_table(con, table, path, problems, config, tables.get("accounts"))
+        if loaded is not None:
+            tables[name] = loaded
+    return tables
+
+
+def _table_checks(con: duckdb.DuckDBPyConnection, tables: dict[str, _Loaded], config: AnalysisConfig) -> list[Problem]:
+    """Bounds, unique keys, references, order and ``as_of`` checks, from the scans' counts."""
+    problems: list[Problem | None] = []
+    accounts = tables.get("accounts")
+    for loaded in tables.values():
+        problems += _check_bounds(loaded)
+        problems += _check_unique(con, loaded)
+        if accounts is not None:
+            problems += _check_references(con, loaded, accounts)
+    for name, rules in _ORDER_RULES.items():
+        if name in tables:
+            problems += [_check_order(tables[name], later, earlier, strict) for later, earlier, strict in rules]
+    if config.as_of is not None:
+        for loaded in tables.values():
+            problems += _check_not_after(loaded, config.as_of)
+    return [p for p in problems if p is not None]
 
 
 def _validate(data_dir: Path, config: AnalysisConfig | None) -> tuple[AnalysisConfig, ValidationReport]:
@@ -877,47 +1192,16 @@ def _validate(data_dir: Path, config: AnalysisConfig | None) -> tuple[AnalysisCo
             config = AnalysisConfig()
     problems += _check_folder(data_dir)
 
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})  # CSV rows numbered in file order
     try:
-        tables: dict[str, _Loaded] = {}
-        for name, table in TABLES.items():
-            path = find_table_file(data_dir, name)
-            if path is None:
-                if table.required:
-                    problems.append(
-                        Problem(
-                            "error",
-                            f"{name}.csv",
-                            None,
-                            "required file is missing",
-                            f"{name}.csv or {name}.parquet in {data_dir}",
-                        )
-                    )
-                continue
-            loaded = _load_table(con, table, path, problems, config)
-            if loaded is not None:
-                tables[name] = loaded
-        accounts = tables.get("accounts")
-        for loaded in tables.values():
-            problems += _check_bounds(con, loaded)
-            problems += _check_unique(con, loaded)
-            if accounts is not None and "account_id" in accounts.present:
-                problems += _check_references(con, loaded, accounts)
-        if "subscriptions" in tables:
-            problems.append(_check_order(con, tables["subscriptions"], "end_date", "start_date", strict=True))
-        if "support_tickets" in tables:
-            for column in ("first_response_at", "resolved_at"):
-                problems.append(_check_order(con, tables["support_tickets"], column, "opened_at", strict=False))
-        as_of = config.as_of if config.as_of is not None else _latest_loaded_date(con, tables.values())
-        if config.as_of is not None:
-            for loaded in tables.values():
-                problems += _check_not_after(con, loaded, config.as_of)
+        tables = _load_tables(con, data_dir, config, problems)
+        problems += _table_checks(con, tables, config)
+        as_of = config.as_of if config.as_of is not None else _latest_loaded_date(tables.values())
         problems += _analyst_warnings(con, tables, config, as_of)
         row_counts = {name: loaded.row_count for name, loaded in tables.items()}
     finally:
         con.close()
-    kept = [p for p in problems if p is not None]
-    ordered = tuple(sorted(kept, key=lambda p: p.severity != "error"))
+    ordered = tuple(sorted(problems, key=lambda p: p.severity != "error"))
     report = ValidationReport(data_dir, as_of, row_counts, ordered, as_of_from_config=config.as_of is not None)
     return dataclasses.replace(config, as_of=as_of), report
 

@@ -13,10 +13,12 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
+from cskpi_analysis import validate as validate_module
 from cskpi_analysis.cli import main
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.contract import TABLES, contract_markdown
@@ -510,6 +512,134 @@ def test_a_large_usage_table_is_validated_with_exact_row_numbers(data_dir: Path)
     ]
     # latest valid event: i = 300,000 minutes after 2024-01-01 = 2024-07-27 08:00
     assert report.as_of == dt.date(2024, 7, 27)
+
+
+# --------------------------------------------------------------------------- one pass per table
+
+
+class RecordingConnection:
+    """A DuckDB connection that records every SQL statement it executes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, log: list[str]) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        self._log.append(sql)
+        return self._con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@pytest.fixture
+def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL statements run by the validation connections of the test."""
+    log: list[str] = []
+    connect = duckdb.connect
+    monkeypatch.setattr(validate_module.duckdb, "connect", lambda *a, **k: RecordingConnection(connect(*a, **k), log))
+    return log
+
+
+def reads_of(log: list[str], table: str) -> list[str]:
+    """The queries that pass over ``table`` row by row (its typed view, aliased x)."""
+    return [sql for sql in log if f"_{table} as x" in sql]
+
+
+def test_a_clean_folder_is_read_in_one_pass_per_table(data_dir: Path, executed: list[str]) -> None:
+    to_parquet(data_dir, "usage_events")
+    assert validate_dir(data_dir).problems == ()
+    # one scan per table checks every row rule (references to accounts included); accounts
+    # alone is read once more, to find accounts without a subscription once that table is read
+    assert {name: len(reads_of(executed, name)) for name in TABLES} == {name: 1 for name in TABLES} | {"accounts": 2}
+
+
+def test_several_rules_broken_in_one_table_are_counted_in_one_scan_and_sampled_in_one_more(
+    data_dir: Path, executed: list[str]
+) -> None:
+    path = data_dir / "subscriptions.csv"
+    replace_in(path, "A-1,2024-01-01,,100,basic,1", "A-1,2024-01-01,,-5,basic,1")  # row 1: negative mrr
+    replace_in(path, "A-2,2024-02-01,2024-06-01,500,pro,12", "A-2,2024-02-01,2024-01-31,500,pro,0")  # row 2: two rules
+    replace_in(path, "A-3,2024-03-01,,50.5,basic,1", "A-3,2024-03-01,,50.5,basic,x")  # row 3: not a number
+    report = validate_dir(data_dir)
+    assert [str(p) for p in report.problems] == [
+        "error: subscriptions.csv row 3, column billing_period_months: value 'x' is not a whole number; "
+        "expected a whole number",
+        "error: subscriptions.csv row 1, column mrr: value '-5' is negative; expected mrr >= 0",
+        "error: subscriptions.csv row 2, column billing_period_months: value '0' is below 1; "
+        "expected billing_period_months >= 1",
+        "error: subscriptions.csv row 2, column end_date: value '2024-01-31 (start_date 2024-02-01)' is not after "
+        "start_date; expected end_date after start_date",
+    ]
+    # one scan counts every rule; one more pass fetches the first rows of the four broken ones
+    assert len(reads_of(executed, "subscriptions")) == 2
+
+
+def test_native_parquet_and_csv_text_report_the_same_problems(tmp_path: Path) -> None:
+    reports = {}
+    for fmt in ("csv", "parquet"):
+        folder = tmp_path / fmt
+        shutil.copytree(VALID, folder)
+        replace_in(folder / "subscriptions.csv", "A-1,2024-01-01,,100,", "A-1,,,-5.5,")  # no start_date; mrr < 0
+        replace_in(folder / "subscriptions.csv", "2024-06-01", "2024-01-15")  # row 2 ends before it starts
+        replace_in(folder / "subscriptions.csv", ",50.5,", ",nan,")  # row 3: not a finite number
+        replace_in(folder / "usage_events.csv", "09:15:00,reports", "09:15:00,  ")  # row 3: blank feature
+        append_rows(folder / "usage_events.csv", "A-1,2024-07-01 08:00:00,reports,u1")  # row 5: after as_of
+        if fmt == "parquet":
+            for table in ("subscriptions", "usage_events"):
+                to_parquet(folder, table)
+            assert [str(t) for t in duckdb.read_parquet(str(folder / "subscriptions.parquet")).types][1:4] == [
+                "DATE",
+                "DATE",
+                "DOUBLE",
+            ]
+            assert str(duckdb.read_parquet(str(folder / "usage_events.parquet")).types[1]) == "TIMESTAMP"
+        reports[fmt] = validate_dir(folder)
+    assert [str(p) for p in reports["csv"].problems] == [
+        "error: subscriptions.csv row 1, column start_date: required value is empty; expected a value on every row "
+        "(date)",
+        "error: subscriptions.csv row 3, column mrr: value 'nan' is not a number with '.' as decimal separator and "
+        "no thousands separator; expected a number with '.' as decimal separator and no thousands separator",
+        "error: usage_events.csv row 3, column feature: required value is empty; expected a value on every row "
+        "(string)",
+        "error: subscriptions.csv row 1, column mrr: value '-5.5' is negative; expected mrr >= 0",
+        "error: subscriptions.csv row 2, column end_date: value '2024-01-15 (start_date 2024-02-01)' is not after "
+        "start_date; expected end_date after start_date",
+        "error: usage_events.csv row 5, column occurred_at: value '2024-07-01 08:00:00' is after as_of 2024-06-30; "
+        "expected occurred_at on or before as_of 2024-06-30 (analysis.as_of in cskpi.toml)",
+    ]
+    assert [str(p).replace(".parquet", ".csv") for p in reports["parquet"].problems] == [
+        str(p) for p in reports["csv"].problems
+    ]
+
+
+def test_parquet_rows_are_numbered_by_the_file_across_row_groups(data_dir: Path) -> None:
+    # 200,000 events in row groups of 10,000 read by several threads; rows 123,457 and 199,999 are bad
+    (data_dir / "usage_events.csv").unlink()
+    path = data_dir / "usage_events.parquet"
+    duckdb.execute(
+        f"""copy (
+            select
+                case when i = 123457 then 'A-404' else 'A-' || (i % 3 + 1) end as account_id,
+                case when i <> 199999 then timestamp '2024-01-01' + i * interval 1 minute end as occurred_at,
+                'reports' as feature
+            from range(1, 200001) as t(i) order by i
+        ) to '{path}' (format parquet, row_group_size 10000)"""
+    )
+    (data_dir / "cskpi.toml").write_text('[analysis]\nkey_features = ["reports"]\n')
+    report = validate_dir(data_dir)
+    assert [(p.column, p.rows, p.message) for p in report.problems] == [
+        ("occurred_at", (199_999,), "required value is empty"),
+        ("account_id", (123_457,), "1 unknown account_id value not found in accounts.csv: 'A-404'"),
+    ]
+
+
+def test_a_parquet_file_with_its_own_file_row_number_column_is_numbered_all_the_same(data_dir: Path) -> None:
+    replace_in(data_dir / "subscriptions.csv", ",50.5,", ",-5,")
+    to_parquet(data_dir, "subscriptions", select="*, 7 as file_row_number")
+    report = validate_dir(data_dir)
+    assert [str(p) for p in report.errors] == [
+        "error: subscriptions.parquet row 3, column mrr: value '-5' is negative; expected mrr >= 0"
+    ]
 
 
 # --------------------------------------------------------------------------- contract documentation
