@@ -50,6 +50,15 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.quality import (
+    FIRST_VALUE,
+    KEY_FEATURES,
+    LeftOut,
+    Sources,
+    describe_left_out,
+    needs_any,
+    sources,
+)
 from cskpi_analysis.warehouse import Warehouse
 
 __all__ = [
@@ -61,6 +70,7 @@ __all__ = [
     "EffortConfounding",
     "Indicator",
     "at_risk_worklist",
+    "available_indicators",
     "portfolio_risk",
     "worklist",
     "band_monotonicity",
@@ -70,12 +80,14 @@ __all__ = [
     "effort_by_health_band",
     "effort_confounding",
     "effort_sentence",
+    "describe_indicators_left_out",
     "event_aligned_curves",
     "fit_refit_model",
     "health_score_bands",
     "indicator",
     "indicator_frame",
     "indicator_outcome_matrix",
+    "lead_indicator_choice",
     "lead_time_months",
     "lead_time_sentence",
     "lead_time_table",
@@ -83,8 +95,10 @@ __all__ = [
     "matrix_sentence",
     "portfolio_coverage",
     "refit_comparison",
+    "refit_features",
     "reliability_curve",
     "risk_deciles",
+    "sections_left_out",
     "top_decile_lift",
     "wilson_interval",
     "worklist_sentence",
@@ -115,6 +129,8 @@ class Indicator:
     unit : unit of the value.
     window : the period the value is measured over.
     claim : the seed claim the indicator tests.
+    needs : the source data it is measured from, as :class:`cskpi_analysis.quality.Sources`
+        requirements; without them it is left out (:func:`available_indicators`).
     """
 
     id: str
@@ -124,6 +140,7 @@ class Indicator:
     unit: str
     window: str
     claim: str
+    needs: tuple[str, ...] = ()
 
 
 _SEED_001 = "seed 001: leading indicators (health, adoption, time-to-value) are where CS can still act"
@@ -142,6 +159,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "points (0-100)",
         "latest score in the month",
         _SEED_003_HEALTH,
+        needs=("health_scores",),
     ),
     Indicator(
         "key_feature_adoption",
@@ -151,9 +169,12 @@ INDICATORS: tuple[Indicator, ...] = (
         "share of key features",
         "month",
         "seed 001: adoption of key features, not raw logins",
+        needs=("usage_events", KEY_FEATURES),
     ),
-    Indicator("active_days", "Active days", "leading", "healthier", "days", "month", _SEED_001),
-    Indicator("active_users", "Active users", "leading", "healthier", "users", "month", _SEED_001),
+    Indicator("active_days", "Active days", "leading", "healthier", "days", "month", _SEED_001, ("usage_events",)),
+    Indicator(
+        "active_users", "Active users", "leading", "healthier", "users", "month", _SEED_001, ("usage_events.user_id",)
+    ),
     Indicator(
         "feature_breadth",
         "Feature breadth",
@@ -162,6 +183,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "distinct features",
         "month",
         "seed 001: an account using only the surface of the product stays fragile",
+        needs=("usage_events",),
     ),
     Indicator(
         "active_days_change_3m",
@@ -171,6 +193,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "days",
         "month vs month - 3",
         _SEED_001,
+        needs=("usage_events",),
     ),
     Indicator(
         "days_to_first_value",
@@ -180,9 +203,28 @@ INDICATORS: tuple[Indicator, ...] = (
         "days",
         "since the first paid day (so far, if not reached)",
         _SEED_003_TTFV,
+        needs=(FIRST_VALUE,),
     ),
-    Indicator("latest_nps", "Latest NPS response", "leading", "healthier", "score (0-10)", "365 days", _SEED_003_NPS),
-    Indicator("mean_csat_90d", "Mean CSAT", "leading", "healthier", "rating (1-5)", "90 days", _SEED_003_NPS),
+    Indicator(
+        "latest_nps",
+        "Latest NPS response",
+        "leading",
+        "healthier",
+        "score (0-10)",
+        "365 days",
+        _SEED_003_NPS,
+        needs=("nps_responses",),
+    ),
+    Indicator(
+        "mean_csat_90d",
+        "Mean CSAT",
+        "leading",
+        "healthier",
+        "rating (1-5)",
+        "90 days",
+        _SEED_003_NPS,
+        needs=("support_tickets.csat",),
+    ),
     Indicator(
         "tickets_90d",
         "Support tickets",
@@ -191,6 +233,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "tickets",
         "90 days",
         "support volume is a common health-score input",
+        needs=("support_tickets",),
     ),
     Indicator(
         "median_first_response_hours",
@@ -200,9 +243,12 @@ INDICATORS: tuple[Indicator, ...] = (
         "hours",
         "90 days",
         "support responsiveness is a common health-score input",
+        needs=("support_tickets.first_response_at",),
     ),
-    Indicator("check_ins", "CS check-ins", "effort", "healthier", "check-ins", "month", _SEED_003_EFFORT),
-    Indicator("qbrs", "QBRs", "effort", "healthier", "QBRs", "month", _SEED_003_EFFORT),
+    Indicator(
+        "check_ins", "CS check-ins", "effort", "healthier", "check-ins", "month", _SEED_003_EFFORT, ("cs_activities",)
+    ),
+    Indicator("qbrs", "QBRs", "effort", "healthier", "QBRs", "month", _SEED_003_EFFORT, ("cs_activities",)),
 )
 _BY_ID = {item.id: item for item in INDICATORS}
 
@@ -240,7 +286,9 @@ def indicator_frame(con: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``mart_indicator_outcomes`` as a frame, ordered by account and month.
 
     Integer outcome columns come back as floats with ``NaN`` for a censored (unobservable)
-    outcome, so that ``NaN`` never reads as "no event".
+    outcome, so that ``NaN`` never reads as "no event". ``frame.attrs["sources"]`` says what the
+    folder provided (:func:`cskpi_analysis.quality.sources`): :func:`available_indicators` leaves
+    out the indicators whose data are missing.
     """
     frame = con.execute("select * from mart_indicator_outcomes order by account_id, month").df()
     for outcome in OUTCOMES:
@@ -249,7 +297,116 @@ def indicator_frame(con: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
             frame[column] = frame[column].astype("float64")
     for column in ("months_to_churn", *(item.id for item in INDICATORS), "health_score_previous_month", "mrr"):
         frame[column] = frame[column].astype("float64")
+    frame.attrs["sources"] = sources(con).to_dict()
     return frame
+
+
+def _sources_of(frame: pd.DataFrame) -> Sources:
+    return Sources.of(frame)
+
+
+def available_indicators(
+    data: pd.DataFrame | Warehouse | duckdb.DuckDBPyConnection, candidates: Sequence[Indicator] = INDICATORS
+) -> tuple[tuple[Indicator, ...], list[LeftOut]]:
+    """The indicators this data can assess, and those left out with what would enable them.
+
+    An indicator is left out when the data it is measured from are missing (its ``needs``: an
+    optional table without rows, a column without values, no first value under the configured
+    rule, no key features in ``cskpi.toml``) or when it has a single value in every account-month
+    (it separates nothing: its AUC would be 0.500 by construction). Never a tenure proxy: without
+    first-value data, ``days_to_first_value`` (elapsed days "so far") is left out.
+
+    Parameters
+    ----------
+    data : :func:`indicator_frame` (its ``attrs["sources"]`` say what the folder provided;
+        without them every source is assumed present), or a warehouse.
+    candidates : the registry entries to consider.
+
+    Returns
+    -------
+    (kept, left_out)
+        The assessable indicators in registry order, and one
+        :class:`~cskpi_analysis.quality.LeftOut` per indicator left out
+        ("Active days: left out — needs usage_events.").
+    """
+    frame = data if isinstance(data, pd.DataFrame) else indicator_frame(data)
+    provided = _sources_of(frame)
+    kept, left_out = [], []
+    for item in candidates:
+        reason = provided.needs(item.needs) or _constant_reason(frame, item.id)
+        if reason:
+            left_out.append(LeftOut(item.id, item.label, reason))
+        else:
+            kept.append(item)
+    return tuple(kept), left_out
+
+
+def _constant_reason(frame: pd.DataFrame, column: str) -> str | None:
+    """Why an indicator separates nothing, or None when it takes two values or more."""
+    if frame.empty:
+        return "needs a complete month in which an account pays"
+    values = frame[column].dropna()
+    if values.empty:
+        return "has no value in any account-month"
+    if values.nunique() >= 2:
+        return None
+    return f"does not vary in the data (every account-month: {float(values.iloc[0]):g})"
+
+
+def describe_indicators_left_out(left_out: Sequence[LeftOut], sections: dict[str, LeftOut] | None = None) -> str:
+    """The indicators (and report sections) left out, one sentence each, or a sentence that none is."""
+    items = [*left_out, *(sections or {}).values()]
+    return describe_left_out(items, "Every indicator has the data it needs and varies in the data.")
+
+
+def _what_would_enable(left_out: Sequence[LeftOut]) -> str:
+    """``needs one of A or B`` from the reasons of indicators left out for lack of data."""
+    return needs_any(left_out, "needs an indicator that varies in the data")
+
+
+#: Sections of the leading-indicator report that read one source directly: label, requirements.
+SECTION_NEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "calibration": ("Health-score calibration", ("health_scores",)),
+    "effort": ("CS effort vs outcome", ("cs_activities", "health_scores")),
+    "coverage": ("Portfolio coverage", ("cs_activities",)),
+    "coverage_by_health": ("Coverage by health-score band", ("cs_activities", "health_scores")),
+}
+
+
+def sections_left_out(frame: pd.DataFrame) -> dict[str, LeftOut]:
+    """The sections of the leading-indicator report this data cannot support, with what would enable them.
+
+    Keys: ``matrix`` and ``lead_times`` (no indicator to assess), ``calibration`` (no vendor
+    health score), ``effort`` (no CS activities or health score, or no check-in), ``coverage``
+    and ``coverage_by_health`` (no CS activities, no health score), ``worklist`` (no indicator
+    of the refit model). Empty when every section can be computed.
+    """
+    provided = _sources_of(frame)
+    kept, left_out = available_indicators(frame)
+    out: dict[str, LeftOut] = {}
+    if not kept:
+        reason = _what_would_enable(left_out)
+        out["matrix"] = LeftOut("matrix", "Indicator x outcome matrix", reason)
+        out["lead_times"] = LeftOut("lead_times", "Lead times", reason)
+    for key, (label, needs) in SECTION_NEEDS.items():
+        reason = provided.needs(needs)
+        if reason is None and key == "effort":
+            reason = next((i.reason for i in left_out if i.name == "check_ins"), None)
+        if reason:
+            out[key] = LeftOut(key, label, reason)
+    if not refit_features(frame):
+        refit_left_out = [i for i in left_out if i.name in REFIT_FEATURES]
+        out["worklist"] = LeftOut("worklist", "Accounts to handle this week", _what_would_enable(refit_left_out))
+    return out
+
+
+def lead_indicator_choice(
+    kept: Sequence[Indicator], preferred: str = "active_days"
+) -> tuple[dict[str, str], str | None]:
+    """Options (label -> id) of the lead-time picker, and its default label (``preferred`` when kept)."""
+    options = {item.label: item.id for item in kept}
+    default = next((item.label for item in kept if item.id == preferred), next(iter(options), None))
+    return options, default
 
 
 def outcome_column(outcome: str, horizon: int) -> str:
@@ -382,7 +539,7 @@ def indicator_outcome_matrix(
     horizons: Sequence[int] = HORIZONS,
     outcomes: Sequence[str] = OUTCOMES,
     *,
-    indicators: Sequence[Indicator] = INDICATORS,
+    indicators: Sequence[Indicator] | None = None,
     n_boot: int = 200,
     seed: int = SEED,
     confidence: float = 0.95,
@@ -408,7 +565,8 @@ def indicator_outcome_matrix(
     ----------
     frame : :func:`indicator_frame`.
     horizons, outcomes : subsets of :data:`HORIZONS` and :data:`OUTCOMES`.
-    indicators : registry entries to evaluate (default: all).
+    indicators : registry entries to evaluate (default: those the data support,
+        :func:`available_indicators`).
     n_boot : bootstrap resamples (0 = no intervals).
     seed : seed of the bootstrap.
     confidence : level of the percentile intervals.
@@ -418,6 +576,8 @@ def indicator_outcome_matrix(
     pandas.DataFrame
         One row per cell with fewer than two classes dropped; sorted by ``auc`` descending.
     """
+    if indicators is None:
+        indicators = available_indicators(frame)[0]
     codes_all, counts = _bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
     records = []
     for outcome in outcomes:
@@ -471,10 +631,17 @@ def indicator_outcome_matrix(
                         "n_events": n_events,
                     }
                 )
-    matrix = pd.DataFrame(records)
+    matrix = pd.DataFrame(records, columns=_MATRIX_COLUMNS)
     if matrix.empty:
         return matrix
     return matrix.sort_values(["auc", "indicator"], ascending=[False, True], ignore_index=True)
+
+
+_MATRIX_COLUMNS = [
+    "indicator", "label", "kind", "outcome", "horizon", "auc", "auc_low", "auc_high", "auc_raw", "higher_means",
+    "expected_higher_means", "matches_expected", "lift", "lift_low", "lift_high", "top_decile_rate", "event_rate",
+    "n_rows", "n_accounts", "n_events",
+]  # fmt: skip
 
 
 def _risky_end(item: Indicator, higher_means_more: bool, outcome: str) -> str:
@@ -641,15 +808,17 @@ def moves_from_months(curves: pd.DataFrame) -> int:
 
 
 def lead_time_table(
-    frame: pd.DataFrame, indicators: Sequence[Indicator] = INDICATORS, months_before: int = 12
+    frame: pd.DataFrame, indicators: Sequence[Indicator] | None = None, months_before: int = 12
 ) -> pd.DataFrame:
-    """Lead time of every indicator, longest first.
+    """Lead time of every indicator (default: those the data support, :func:`available_indicators`), longest first.
 
     Columns: ``indicator``, ``label``, ``kind``, ``lead_time_months`` (:func:`lead_time_months`),
     ``moves_from_months`` (:func:`moves_from_months`),
     ``churner_mean_1m`` and ``baseline_mean_1m`` (one month before churn), ``relative_gap_1m``
     (churners / baseline - 1).
     """
+    if indicators is None:
+        indicators = available_indicators(frame)[0]
     records = []
     for item in indicators:
         curves = event_aligned_curves(frame, item.id, months_before)
@@ -668,7 +837,11 @@ def lead_time_table(
                 "relative_gap_1m": churned / stayed - 1 if stayed else float("nan"),
             }
         )
-    return pd.DataFrame(records).sort_values(
+    columns = [
+        "indicator", "label", "kind", "lead_time_months", "moves_from_months", "churner_mean_1m",
+        "baseline_mean_1m", "relative_gap_1m",
+    ]  # fmt: skip
+    return pd.DataFrame(records, columns=columns).sort_values(
         ["lead_time_months", "indicator"], ascending=[False, True], ignore_index=True
     )
 
@@ -792,6 +965,15 @@ def band_monotonicity(bands: pd.DataFrame) -> BandMonotonicity:
     return BandMonotonicity(spearman, inversions, separated, max(len(rate) - 1, 0), ratio)
 
 
+def _health_scored(frame: pd.DataFrame) -> pd.DataFrame:
+    """The account-months with a vendor health score; a plain error when there is none at all."""
+    scored = frame.dropna(subset=["health_score"])
+    if scored.empty:
+        reason = _sources_of(frame).needs(("health_scores",)) or "needs health scores dated in a paying month"
+        raise AnalysisError(f"no account-month has a vendor health score: the calibration {reason}")
+    return scored
+
+
 def _time_split(frame: pd.DataFrame, column: str, horizon: int, test_months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training rows whose outcome window ends before the test months start, and test rows."""
     rows = frame.dropna(subset=[column])
@@ -853,13 +1035,22 @@ class RefitModel:
         return 1 / (1 + np.exp(-linear))
 
 
-def fit_refit_model(frame: pd.DataFrame, horizon: int = 3, features: Sequence[str] = REFIT_FEATURES) -> RefitModel:
+def refit_features(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The :data:`REFIT_FEATURES` this data supports (:func:`available_indicators`), in that order."""
+    kept = {item.id for item in available_indicators(frame, [indicator(f) for f in REFIT_FEATURES])[0]}
+    return tuple(f for f in REFIT_FEATURES if f in kept)
+
+
+def fit_refit_model(frame: pd.DataFrame, horizon: int = 3, features: Sequence[str] | None = None) -> RefitModel:
     """Fit ``logit P(churn within horizon) = b0 + sum_j b_j x_j`` on the observable rows of ``frame``.
 
-    Features are standardised (``days_to_first_value``, ``tickets_90d`` after ``log1p``);
-    a feature with missing values is filled with its training mean and gets a missing flag.
-    Features with no variance are dropped.
+    Features (default: :func:`refit_features`, the :data:`REFIT_FEATURES` the data support) are
+    standardised (``days_to_first_value``, ``tickets_90d`` after ``log1p``); a feature with
+    missing values is filled with its training mean and gets a missing flag. Features with no
+    variance are dropped.
     """
+    if features is None:
+        features = refit_features(frame)
     column = outcome_column("churn", horizon)
     rows = frame.dropna(subset=[column])
     fill, center, scale, kept = {}, {}, {}, []
@@ -899,7 +1090,7 @@ def reliability_curve(frame: pd.DataFrame, horizon: int = 3, test_months: int = 
         ``high`` (Wilson 95%), ``n_rows``, ``score_low``, ``score_high``.
     """
     column = outcome_column("churn", horizon)
-    scored = frame.dropna(subset=["health_score"])
+    scored = _health_scored(frame)
     train, test = _time_split(scored, column, horizon, test_months)
     model = _score_model(train, horizon)
     predicted = model.predict(test)
@@ -947,7 +1138,7 @@ def refit_comparison(frame: pd.DataFrame, horizon: int = 3, test_months: int = 6
         ``n_test_events``.
     """
     column = outcome_column("churn", horizon)
-    scored = frame.dropna(subset=["health_score"])
+    scored = _health_scored(frame)
     train, test = _time_split(scored, column, horizon, test_months)
     y = test[column].to_numpy(dtype=float)
     models = {
@@ -1268,8 +1459,17 @@ def _score(current: pd.DataFrame, model: RefitModel) -> pd.DataFrame:
     return out.sort_values(["mrr_at_risk", "account_id"], ascending=[False, True])
 
 
-def _explain(current: pd.DataFrame, history: pd.DataFrame, spread: pd.Series, baseline_months: int) -> pd.DataFrame:
-    """The ranked worklist: each account's cause, from its history against the spread across accounts."""
+def _explain(
+    current: pd.DataFrame,
+    history: pd.DataFrame,
+    spread: pd.Series,
+    baseline_months: int,
+    provided: Sources | None = None,
+) -> pd.DataFrame:
+    """The ranked worklist: each account's cause, from its history against the spread across accounts.
+
+    ``provided`` (what the folder provided) keeps a standing cause from naming data that is absent.
+    """
     current = current.copy()
     baseline = history.groupby("account_id")[list(CAUSE_INDICATORS)].mean()
     causes = []
@@ -1293,7 +1493,7 @@ def _explain(current: pd.DataFrame, history: pd.DataFrame, spread: pd.Series, ba
                     z,
                 )
         if not best:
-            best = _standing_cause(row)
+            best = _standing_cause(row, provided or Sources.everything())
         causes.append(best)
     current["cause"] = causes
     current["rank"] = range(1, len(current) + 1)
@@ -1334,7 +1534,7 @@ def at_risk_worklist(
         frame["account_id"].isin(current["account_id"])
         & frame["month_index"].between(month_index - baseline_months, month_index - 1)
     ]
-    return _explain(current, history, frame[list(CAUSE_INDICATORS)].std(), baseline_months)
+    return _explain(current, history, frame[list(CAUSE_INDICATORS)].std(), baseline_months, _sources_of(frame))
 
 
 def portfolio_risk(wh: Warehouse) -> pd.DataFrame:
@@ -1381,16 +1581,26 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
     ).df()
     history[list(CAUSE_INDICATORS)] = history[list(CAUSE_INDICATORS)].astype("float64")
     spread = pd.Series({f: float(current[f"spread_{f}"].iloc[0]) for f in CAUSE_INDICATORS})
-    return _explain(current, history, spread, baseline_months)
+    return _explain(current, history, spread, baseline_months, sources(wh))
 
 
-def _standing_cause(row: object) -> str:
-    if not getattr(row, "has_first_value", True):
+def _standing_cause(row: object, provided: Sources) -> str:
+    first_value = provided.has(FIRST_VALUE)
+    if first_value and not getattr(row, "has_first_value", True):
         return f"no first value yet after {row.days_to_first_value:.0f} days"
     adoption = getattr(row, "key_feature_adoption", float("nan"))
-    if np.isfinite(adoption) and adoption < 0.5:
+    if provided.has("usage_events") and np.isfinite(adoption) and adoption < 0.5:
         return f"low key-feature adoption ({adoption:.0%}); no recent drop"
-    return "no recent drop: high risk from its profile (usage, support, time to value)"
+    profile = [
+        name
+        for name, present in (
+            ("usage", provided.has("usage_events")),
+            ("support", provided.has("support_tickets")),
+            ("time to value", first_value),
+        )
+        if present
+    ]
+    return "no recent drop: high risk from its profile" + (f" ({', '.join(profile)})" if profile else "")
 
 
 def worklist_sentence(worklist: pd.DataFrame) -> str:

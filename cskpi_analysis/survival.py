@@ -15,6 +15,9 @@ Every covariate is declared in a registry (:class:`Covariate`) with the day its
 observation window ends; :func:`check_observation_windows` refuses any covariate whose
 window ends after the landmark ("ever adopted", uncapped time to first value), which is
 how immortal-time bias creeps in: an account that survived longer had more time to adopt.
+Each covariate also declares the source data it needs; :func:`available_covariates` leaves
+out, with one sentence saying what data would enable it, every covariate whose data are
+missing (an optional table without rows, no first-value definition) or constant in the cohort.
 
 The data come from the SQL models ``int_account_spells`` (paid spells), ``int_day30_*``
 and ``mart_account_day30`` (one row per landmark-cohort account); this module fits the
@@ -30,7 +33,8 @@ Examples
 >>> from cskpi_analysis import survival
 >>> wh = open_warehouse("data/demo")                               # doctest: +SKIP
 >>> frame = survival.survival_frame(wh)                               # doctest: +SKIP
->>> cox = survival.cox_model(frame, survival.default_covariates(frame))  # doctest: +SKIP
+>>> covariates, left_out = survival.available_covariates(frame)        # doctest: +SKIP
+>>> cox = survival.cox_model(frame, covariates)                        # doctest: +SKIP
 >>> cox.hazard_ratios[["covariate", "hazard_ratio", "lower_95", "upper_95"]]  # doctest: +SKIP
 """
 
@@ -50,6 +54,8 @@ import pandas as pd
 
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.indicators import concordance
+from cskpi_analysis.quality import FIRST_VALUE, LeftOut, Sources, needs_any, sources
+from cskpi_analysis.quality import describe_left_out as _describe_left_out
 from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Warehouse
 
 __all__ = [
@@ -58,6 +64,7 @@ __all__ = [
     "Covariate",
     "LogisticResult",
     "auc",
+    "available_covariates",
     "behaviours",
     "brier_score",
     "calibration_table",
@@ -67,16 +74,21 @@ __all__ = [
     "default_covariates",
     "describe_cohort",
     "describe_cox",
+    "describe_left_out",
     "describe_logistic",
     "describe_logrank",
     "describe_risk",
     "describe_ttfv",
     "feature_slug",
+    "first_value_left_out",
     "kaplan_meier_curves",
     "landmark_cohort",
     "logistic_model",
     "logrank_tests",
+    "nothing_to_fit",
     "risk_at_horizon",
+    "risk_table",
+    "select_covariates",
     "survival_frame",
     "ttfv_curve",
     "ttfv_frame",
@@ -116,6 +128,9 @@ class Covariate:
     unit : the unit one hazard/odds ratio refers to ("5 active days"); for binary
         covariates, the comparison ("yes vs no").
     per : the ratio is reported per ``per`` units of the column (coefficient x per).
+    needs : the source data it is measured from, as :class:`cskpi_analysis.quality.Sources`
+        requirements (``"usage_events"``, ``"support_tickets.csat"``, ``"first_value"``); without
+        them the covariate is left out (:func:`available_covariates`).
     """
 
     name: str
@@ -125,6 +140,7 @@ class Covariate:
     kind: CovariateKind
     unit: str
     per: float = 1.0
+    needs: tuple[str, ...] = ()
 
 
 def check_observation_windows(covariates: Sequence[Covariate], landmark_days: int) -> None:
@@ -172,6 +188,7 @@ def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
             landmark,
             "binary",
             "not used vs used",
+            needs=("usage_events",),
         )
         for feature in frame.attrs.get("key_features", ())
     ]
@@ -183,6 +200,7 @@ def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
             landmark,
             "binary",
             "not reached vs reached",
+            needs=(FIRST_VALUE,),
         ),
         Covariate(
             "active_days",
@@ -192,6 +210,7 @@ def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
             "count",
             "5 more active days",
             per=5.0,
+            needs=("usage_events",),
         ),
         Covariate(
             "tickets_opened",
@@ -200,6 +219,7 @@ def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
             landmark,
             "count",
             "1 more ticket",
+            needs=("support_tickets",),
         ),
         Covariate(
             "low_csat",
@@ -208,9 +228,107 @@ def default_covariates(frame: pd.DataFrame) -> tuple[Covariate, ...]:
             landmark,
             "binary",
             "rated below 4 vs not",
+            needs=("support_tickets.csat",),
         ),
     ]
     return tuple(covariates)
+
+
+def select_covariates(registry: Sequence[Covariate], names: Sequence[str]) -> tuple[Covariate, ...]:
+    """The covariates of ``registry`` named in ``names``, in that order.
+
+    Raises
+    ------
+    AnalysisError
+        A name is not in the registry (the message lists the valid names), or no name is given.
+    """
+    by_name = {c.name: c for c in registry}
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown or not wanted:
+        given = f"unknown covariate(s) {', '.join(unknown)}" if unknown else "no covariate given"
+        raise AnalysisError(f"{given}; choose from {', '.join(by_name)}")
+    return tuple(by_name[n] for n in wanted)
+
+
+def available_covariates(
+    data: pd.DataFrame | Warehouse, names: Sequence[str] | None = None
+) -> tuple[tuple[Covariate, ...], list[LeftOut]]:
+    """The covariates that can be fitted on this data, and those left out with what would enable them.
+
+    A covariate of the registry (:func:`default_covariates`, or the ones in ``names``) is left
+    out when the data it is measured from are missing (its ``needs``: an optional table without
+    rows, a column without values, no first value under the configured rule) or when it does not
+    vary in the landmark cohort (a constant carries no information, and the Cox fit would fail).
+    Never a tenure proxy: without first-value data, ``no_first_value`` is left out.
+
+    Parameters
+    ----------
+    data : a survival frame (:func:`survival_frame`; its ``attrs["sources"]`` say what the folder
+        provided; without them every source is assumed present) or a warehouse.
+    names : the covariates to consider (default: the whole registry).
+
+    Returns
+    -------
+    (kept, left_out)
+        The fittable covariates in registry (or ``names``) order, and one
+        :class:`~cskpi_analysis.quality.LeftOut` per covariate left out (``sentence`` is e.g.
+        "Active days by day 30: left out — needs usage_events.").
+
+    Raises
+    ------
+    AnalysisError
+        ``names`` holds a name that is not a covariate (the message lists the valid names).
+    """
+    frame = data if isinstance(data, pd.DataFrame) else survival_frame(data)
+    registry = default_covariates(frame)
+    chosen = registry if names is None else select_covariates(registry, names)
+    provided = Sources.of(frame)
+    kept, left_out = [], []
+    for covariate in chosen:
+        reason = provided.needs(covariate.needs) or _constant_reason(frame, covariate)
+        if reason:
+            left_out.append(LeftOut(covariate.name, covariate.label, reason))
+        else:
+            kept.append(covariate)
+    return tuple(kept), left_out
+
+
+def _constant_reason(frame: pd.DataFrame, covariate: Covariate) -> str | None:
+    """Why a covariate carries no information in the cohort, or None when it varies."""
+    if frame.empty:
+        return "needs accounts in the landmark cohort (none has reached the landmark yet)"
+    if covariate.name not in frame.columns:
+        return "is not measured in this survival frame"
+    values = frame[covariate.name]
+    if values.nunique(dropna=False) >= 2:
+        return None
+    value = values.iloc[0]
+    shown = ("yes" if bool(value) else "no") if covariate.kind == "binary" else f"{float(value):g}"
+    return f"does not vary in the cohort (all {len(frame):,} accounts: {shown})"
+
+
+def first_value_left_out(frame: pd.DataFrame) -> LeftOut | None:
+    """Time to first value left out, with what would enable it; None when some account reached value.
+
+    Without a first value (no milestones, no milestone of the configured name, or a
+    ``first_value_event`` that never occurs), a "time to first value" would only be tenure.
+    """
+    provided = Sources.of(frame)
+    reason = provided.needs((FIRST_VALUE,))
+    return LeftOut("time_to_first_value", "Time to first value", reason) if reason else None
+
+
+def describe_left_out(left_out: Sequence[LeftOut]) -> str:
+    """The covariates left out, one sentence each (Markdown list), or a sentence that none is."""
+    return _describe_left_out(left_out, "Every day-30 covariate has the data it needs and varies in the cohort.")
+
+
+def nothing_to_fit(left_out: Sequence[LeftOut]) -> str:
+    """One sentence when no covariate can be fitted: what data would enable one."""
+    if not left_out:
+        return "No day-30 covariate was chosen, so there is nothing to fit."
+    return f"No day-30 covariate can be fitted on this data: it {needs_any(left_out, 'needs a covariate that varies')}."
 
 
 # --------------------------------------------------------------------------- data
@@ -251,8 +369,9 @@ def survival_frame(
     feature, from ``int_day30_key_features``), ``no_first_value`` (not
     ``reached_first_value``), ``low_csat`` (mean CSAT below 4; False when unrated),
     ``billing_period`` (``"annual"``, ``"monthly"`` or ``"<n> months"``) and
-    ``start_month``. ``frame.attrs`` holds ``landmark_days``, ``horizon_days`` and
-    ``key_features``.
+    ``start_month``. ``frame.attrs`` holds ``landmark_days``, ``horizon_days``,
+    ``key_features`` and ``sources`` (what the folder provided, :func:`cskpi_analysis.quality.sources`:
+    :func:`available_covariates` leaves out the covariates whose data are missing).
 
     Parameters
     ----------
@@ -270,7 +389,9 @@ def survival_frame(
     frame = source.execute("select * from mart_account_day30 order by start_date, account_id").df()
     adoption = source.execute("select account_id, feature, adopted from int_day30_key_features").df()
     key_features = tuple(source.config.key_features)
-    return _derive(frame, adoption, key_features, landmark_days, horizon_days)
+    out = _derive(frame, adoption, key_features, landmark_days, horizon_days)
+    out.attrs["sources"] = sources(source).to_dict()
+    return out
 
 
 def _derive(
@@ -391,8 +512,12 @@ def behaviours(frame: pd.DataFrame) -> list[Behaviour]:
       highest first;
     * reached first value by day :math:`L` vs not;
     * time to first value within the window: days 0-6, 7-13, 14 to :math:`L-1`, not by day :math:`L`.
+
+    A behaviour whose covariate is left out (:func:`available_covariates`: its data are missing, or
+    it does not vary in the cohort) is not banded.
     """
     landmark = _landmark_of(frame)
+    kept = {c.name for c in available_covariates(frame)[0]}
     out = []
     for feature in frame.attrs.get("key_features", ()):
         slug = feature_slug(feature)
@@ -432,7 +557,7 @@ def behaviours(frame: pd.DataFrame) -> list[Behaviour]:
             "no_first_value",
         )
     )
-    return out
+    return [b for b in out if b.covariate in kept]
 
 
 def ttfv_behaviour(frame: pd.DataFrame) -> Behaviour:
@@ -540,6 +665,16 @@ def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def risk_table(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour]) -> pd.DataFrame:
+    """:func:`risk_at_horizon` of every behaviour, stacked (empty, with the same columns, when there is none)."""
+    parts = [risk_at_horizon(frame, b) for b in behaviour_list]
+    if not parts:
+        columns = ["behaviour", "band", "accounts", "events", "at_risk_at_horizon", "churn_risk", "lower_95",
+                   "upper_95", "warning"]  # fmt: skip
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)
 
 
 def describe_risk(risk: pd.DataFrame, horizon_days: int) -> str:
@@ -702,7 +837,10 @@ def cox_model(
         )
     constant = [c.name for c in covariates if data[c.name].nunique() < 2]
     if constant:
-        raise AnalysisError(f"covariate(s) {', '.join(constant)} do not vary in the cohort: drop them")
+        raise AnalysisError(
+            f"covariate(s) {', '.join(constant)} do not vary in the cohort: leave them out "
+            "(survival.available_covariates does)"
+        )
     fitter = CoxPHFitter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

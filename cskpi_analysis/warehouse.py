@@ -511,6 +511,22 @@ def _drop_sources(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop view if exists src_{name}")
 
 
+def _source_presence(data_dir: Path, config: AnalysisConfig) -> dict[str, bool]:
+    """``has_<table>`` for every optional table, counted from the folder's files (no validation)."""
+    from cskpi_analysis.sources import register_sources
+
+    con = duckdb.connect(":memory:")
+    try:
+        register_sources(con, data_dir, config)
+        counts = {}
+        for name in _optional_tables():
+            row = con.execute(f"select count(*) from src_{name}").fetchone()  # names come from the contract
+            counts[name] = int(row[0]) if row else 0
+    finally:
+        con.close()
+    return _presence_parameters(counts)
+
+
 def build_marts(
     data_dir: str | Path,
     config: AnalysisConfig,
@@ -522,11 +538,12 @@ def build_marts(
 
     ``database`` is ``":memory:"`` (everything kept, for tests and scripts) or a DuckDB file,
     written atomically and opened read-only. ``parameters`` override single bound parameters
-    (:func:`model_parameters`). A failing identity raises
+    (:func:`model_parameters`); the ``has_<table>`` parameters are counted from the folder, as
+    :func:`open_warehouse` does. A failing identity raises
     :class:`~cskpi_analysis.errors.BuildCheckError` and, for a file, leaves nothing behind.
     """
     data_dir = Path(data_dir)
-    parameters = model_parameters(config, parameters)
+    parameters = model_parameters(config, {**_source_presence(data_dir, config), **(parameters or {})})
     if str(database) == ":memory:":
         con = duckdb.connect(":memory:")
         try:

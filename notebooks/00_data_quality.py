@@ -138,18 +138,15 @@ def _(mo):
 
 @app.cell
 def _(wh, quality):
+    provided = quality.sources(wh)  # without a usage_events table, no account can be called silent
     silent = quality.accounts_without_usage(wh)
-    silent.round(4)
-    return (silent,)
+    silent.round(4) if provided.has("usage_events") else None
+    return provided, silent
 
 
 @app.cell
-def _(mo, silent):
-    _total = silent["accounts_without_usage"].sum()
-    mo.md(
-        f"{int(_total):,} of {int(silent['paying_accounts'].sum()):,} accounts that ever paid "
-        f"({_total / max(silent['paying_accounts'].sum(), 1):.1%}) have no usage event at all."
-    )
+def _(mo, provided, quality, silent):
+    mo.md(quality.silent_accounts_sentence(silent, provided))
     return
 
 

@@ -72,6 +72,26 @@ def _(cohort, frame, mo, survival):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    ## What the data can say
+
+    Each day-30 covariate is measured from one source (usage events, milestones, support tickets). A
+    covariate whose source was not provided, or that is the same for every account in the cohort, is left
+    out rather than estimated from nothing.
+    """)
+    return
+
+
+@app.cell
+def _(frame, mo, survival):
+    covariates, left_out = survival.available_covariates(frame)
+    ttfv_left_out = survival.first_value_left_out(frame)
+    mo.md(survival.describe_left_out(left_out))
+    return covariates, left_out, ttfv_left_out
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## Retention by day-30 behaviour
 
     Kaplan-Meier curves per band of each behaviour, with 95% confidence bands. The log-rank tests below ask
@@ -88,18 +108,24 @@ def _(frame, survival):
 
 
 @app.cell
-def _(behaviour_list, mo):
+def _(behaviour_list, left_out, mo, survival):
     behaviour_choice = mo.ui.dropdown(
-        options={b.label: b.name for b in behaviour_list}, value=behaviour_list[-1].label, label="Behaviour"
+        options={b.label: b.name for b in behaviour_list},
+        value=behaviour_list[-1].label if behaviour_list else None,
+        label="Behaviour",
     )
-    behaviour_choice
+    behaviour_choice if behaviour_list else mo.md(survival.nothing_to_fit(left_out))
     return (behaviour_choice,)
 
 
 @app.cell
 def _(behaviour_choice, behaviour_list, charts_survival, frame, survival):
-    _chosen = next(b for b in behaviour_list if b.name == behaviour_choice.value)
-    charts_survival.km_chart(survival.kaplan_meier_curves(frame, _chosen), int(frame.attrs["horizon_days"]))
+    _chosen = next((b for b in behaviour_list if b.name == behaviour_choice.value), None)
+    (
+        charts_survival.km_chart(survival.kaplan_meier_curves(frame, _chosen), int(frame.attrs["horizon_days"]))
+        if _chosen
+        else None
+    )
     return
 
 
@@ -121,9 +147,9 @@ def _(mo):
 
 
 @app.cell
-def _(behaviour_list, frame, pd, survival):
-    risk = pd.concat([survival.risk_at_horizon(frame, b) for b in behaviour_list], ignore_index=True)
-    risk.round(3)
+def _(behaviour_list, frame, left_out, mo, survival):
+    risk = survival.risk_table(frame, behaviour_list)
+    risk.round(3) if behaviour_list else mo.md(survival.nothing_to_fit(left_out))
     return (risk,)
 
 
@@ -152,23 +178,33 @@ def _(mo):
 
 
 @app.cell
-def _(frame, survival):
-    covariates = survival.default_covariates(frame)
-    cox, refits = survival.cox_with_ph_refits(frame, covariates)
-    return cox, covariates, refits
+def _(covariates, frame, survival):
+    # only the covariates the data support (see "What the data can say")
+    cox, refits = survival.cox_with_ph_refits(frame, covariates) if covariates else (None, [])
+    return cox, refits
 
 
 @app.cell
-def _(charts_survival, cox, pd, refits):
-    charts_survival.forest_plot(pd.concat([cox.hazard_ratios, *[r.hazard_ratios for r in refits]], ignore_index=True))
+def _(charts_survival, cox, left_out, mo, pd, refits, survival):
+    (
+        charts_survival.forest_plot(
+            pd.concat([cox.hazard_ratios, *[r.hazard_ratios for r in refits]], ignore_index=True)
+        )
+        if cox
+        else mo.md(survival.nothing_to_fit(left_out))
+    )
     return
 
 
 @app.cell
 def _(cox, mo, pd, refits, survival):
-    _ph = pd.concat([cox.ph_test, *[r.ph_test for r in refits]], ignore_index=True).round(4)
-    _notes = [mo.md(f"**Warning:** {w}") for w in cox.warnings]
-    mo.vstack([mo.md(survival.describe_cox(cox)), mo.md("**Proportional-hazards test**"), _ph, *_notes])
+    _ph = pd.concat([cox.ph_test, *[r.ph_test for r in refits]], ignore_index=True).round(4) if cox else None
+    _notes = [mo.md(f"**Warning:** {w}") for w in cox.warnings] if cox else []
+    (
+        mo.vstack([mo.md(survival.describe_cox(cox)), mo.md("**Proportional-hazards test**"), _ph, *_notes])
+        if cox
+        else None
+    )
     return
 
 
@@ -185,22 +221,30 @@ def _(mo):
 
 
 @app.cell
-def _(covariates, frame, survival):
-    logistic = survival.logistic_model(frame, covariates)
-    logistic.odds_ratios.round(3)
+def _(covariates, frame, left_out, mo, survival):
+    logistic = survival.logistic_model(frame, covariates) if covariates else None
+    logistic.odds_ratios.round(3) if logistic else mo.md(survival.nothing_to_fit(left_out))
     return (logistic,)
 
 
 @app.cell
 def _(charts_survival, logistic, mo, pd, survival):
-    _calibration = pd.concat(
-        [
-            logistic.calibration.assign(sample="in sample"),
-            logistic.out_of_time_calibration.assign(sample="later cohorts (held out)"),
-        ],
-        ignore_index=True,
+    _calibration = (
+        pd.concat(
+            [
+                logistic.calibration.assign(sample="in sample"),
+                logistic.out_of_time_calibration.assign(sample="later cohorts (held out)"),
+            ],
+            ignore_index=True,
+        )
+        if logistic
+        else None
     )
-    mo.vstack([charts_survival.calibration_chart(_calibration), mo.md(survival.describe_logistic(logistic))])
+    (
+        mo.vstack([charts_survival.calibration_chart(_calibration), mo.md(survival.describe_logistic(logistic))])
+        if logistic
+        else None
+    )
     return
 
 
@@ -217,23 +261,28 @@ def _(mo):
 
 
 @app.cell
-def _(charts_survival, wh, survival):
-    ttfv = survival.ttfv_frame(wh)
-    ttfv_quantiles = survival.ttfv_quantiles(ttfv)
-    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv))
+def _(charts_survival, mo, survival, ttfv_left_out, wh):
+    # without a first value, a "time to first value" would only be tenure: left out instead
+    ttfv = survival.ttfv_frame(wh) if not ttfv_left_out else None
+    ttfv_quantiles = survival.ttfv_quantiles(ttfv) if not ttfv_left_out else None
+    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv)) if not ttfv_left_out else mo.md(ttfv_left_out.sentence)
     return (ttfv_quantiles,)
 
 
 @app.cell
-def _(mo, survival, ttfv_quantiles):
-    mo.vstack([ttfv_quantiles.round(1), mo.md(survival.describe_ttfv(ttfv_quantiles))])
+def _(mo, survival, ttfv_left_out, ttfv_quantiles):
+    (mo.vstack([ttfv_quantiles.round(1), mo.md(survival.describe_ttfv(ttfv_quantiles))]) if not ttfv_left_out else None)
     return
 
 
 @app.cell
-def _(frame, mo, survival):
-    _risk = survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame))
-    mo.vstack([_risk.round(3), mo.md(survival.describe_risk(_risk, int(frame.attrs["horizon_days"])))])
+def _(frame, mo, survival, ttfv_left_out):
+    _risk = survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame)) if not ttfv_left_out else None
+    (
+        mo.vstack([_risk.round(3), mo.md(survival.describe_risk(_risk, int(frame.attrs["horizon_days"])))])
+        if not ttfv_left_out
+        else None
+    )
     return
 
 
@@ -246,13 +295,15 @@ def _(mo):
 
 
 @app.cell
-def _(behaviour_list, cox, frame, logrank, mo, survival):
-    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank)
+def _(behaviour_list, cox, frame, left_out, logrank, mo, survival):
+    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank) if cox else None
     mo.md(
         "\n".join(
             f"- **{row.behaviour}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
             for row in _verdicts.itertuples()
         )
+        if cox
+        else survival.nothing_to_fit(left_out)
     )
     return
 

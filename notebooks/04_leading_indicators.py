@@ -29,7 +29,27 @@ def _():
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
     frame = indicators.indicator_frame(wh)
-    return charts_indicators, wh, frame, indicators, mo, narrative
+    kept, left_out = indicators.available_indicators(frame)  # indicators whose data were provided
+    sections = indicators.sections_left_out(frame)  # sections that cannot be computed here, and why
+    return charts_indicators, frame, indicators, kept, left_out, mo, narrative, sections, wh
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## What the data can say
+
+    Each indicator is measured from one source (health scores, usage events, milestones, support tickets,
+    NPS responses, CS activities). An indicator whose source was not provided, or that takes one value in
+    every account-month, is left out rather than ranked on nothing; so is a section that reads a missing source.
+    """)
+    return
+
+
+@app.cell
+def _(indicators, left_out, mo, sections):
+    mo.md(indicators.describe_indicators_left_out(left_out, sections))
+    return
 
 
 @app.cell(hide_code=True)
@@ -57,29 +77,37 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    matrix = indicators.indicator_outcome_matrix(frame, n_boot=200, seed=indicators.SEED)
+def _(frame, indicators, kept):
+    matrix = indicators.indicator_outcome_matrix(frame, indicators=kept, n_boot=200, seed=indicators.SEED)
     return (matrix,)
 
 
 @app.cell
 def _(charts_indicators, horizon, matrix, outcome):
     _cell = matrix[(matrix["outcome"] == outcome.value) & (matrix["horizon"] == horizon.value)]
-    charts_indicators.matrix_dot_chart(
-        _cell, f"How well each indicator anticipates {outcome.value} within {horizon.value} months"
+    (
+        charts_indicators.matrix_dot_chart(
+            _cell, f"How well each indicator anticipates {outcome.value} within {horizon.value} months"
+        )
+        if not _cell.empty
+        else None
     )
     return
 
 
 @app.cell
-def _(horizon, indicators, matrix, mo, outcome):
-    mo.md(indicators.matrix_sentence(matrix, outcome.value, horizon.value))
+def _(horizon, indicators, matrix, mo, outcome, sections):
+    mo.md(
+        sections["matrix"].sentence
+        if "matrix" in sections
+        else indicators.matrix_sentence(matrix, outcome.value, horizon.value)
+    )
     return
 
 
 @app.cell
 def _(charts_indicators, matrix):
-    charts_indicators.matrix_heatmap(matrix)
+    charts_indicators.matrix_heatmap(matrix) if not matrix.empty else None
     return
 
 
@@ -119,34 +147,37 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    lead_times = indicators.lead_time_table(frame)
+def _(frame, indicators, kept):
+    lead_times = indicators.lead_time_table(frame, kept)
     return (lead_times,)
 
 
 @app.cell
-def _(indicators, mo):
-    lead_indicator = mo.ui.dropdown(
-        options={item.label: item.id for item in indicators.INDICATORS}, value="Active days", label="Indicator"
-    )
-    lead_indicator
+def _(indicators, kept, mo, sections):
+    _options, _default = indicators.lead_indicator_choice(kept)
+    lead_indicator = mo.ui.dropdown(options=_options, value=_default, label="Indicator")
+    lead_indicator if _options else mo.md(sections["lead_times"].sentence)
     return (lead_indicator,)
 
 
 @app.cell
 def _(charts_indicators, frame, indicators, lead_indicator):
-    _item = indicators.indicator(lead_indicator.value)
-    charts_indicators.lead_time_chart(
-        indicators.event_aligned_curves(frame, _item.id),
-        f"{_item.label} in the year before churn",
-        _item.unit,
+    _item = indicators.indicator(lead_indicator.value) if lead_indicator.value else None
+    (
+        charts_indicators.lead_time_chart(
+            indicators.event_aligned_curves(frame, _item.id),
+            f"{_item.label} in the year before churn",
+            _item.unit,
+        )
+        if _item
+        else None
     )
     return
 
 
 @app.cell
-def _(indicators, lead_times, mo):
-    mo.md(indicators.lead_time_sentence(lead_times))
+def _(indicators, lead_times, mo, sections):
+    mo.md(indicators.lead_time_sentence(lead_times) if "lead_times" not in sections else "")
     return
 
 
@@ -170,34 +201,39 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    score_bands = indicators.health_score_bands(frame, horizon=3)
-    reliability = indicators.reliability_curve(frame, horizon=3)
-    comparison = indicators.refit_comparison(frame, horizon=3)
+def _(frame, indicators, sections):
+    _calibrated = "calibration" not in sections  # needs health_scores
+    score_bands = indicators.health_score_bands(frame, horizon=3) if _calibrated else None
+    reliability = indicators.reliability_curve(frame, horizon=3) if _calibrated else None
+    comparison = indicators.refit_comparison(frame, horizon=3) if _calibrated else None
     return comparison, reliability, score_bands
 
 
 @app.cell
-def _(charts_indicators, mo, reliability, score_bands):
-    mo.hstack(
-        [
-            charts_indicators.calibration_bands_chart(score_bands, "Churn within 3 months by health-score band"),
-            charts_indicators.reliability_chart(reliability, "Predicted vs observed churn (held-out months)"),
-        ],
-        widths="equal",
+def _(charts_indicators, mo, reliability, score_bands, sections):
+    (
+        mo.hstack(
+            [
+                charts_indicators.calibration_bands_chart(score_bands, "Churn within 3 months by health-score band"),
+                charts_indicators.reliability_chart(reliability, "Predicted vs observed churn (held-out months)"),
+            ],
+            widths="equal",
+        )
+        if "calibration" not in sections
+        else mo.md(sections["calibration"].sentence)
     )
     return
 
 
 @app.cell
 def _(comparison):
-    comparison.round(3)
+    comparison.round(3) if comparison is not None else None
     return
 
 
 @app.cell
 def _(comparison, indicators, mo, score_bands):
-    mo.md(indicators.calibration_sentence(score_bands, comparison, horizon=3))
+    mo.md(indicators.calibration_sentence(score_bands, comparison, horizon=3) if comparison is not None else "")
     return
 
 
@@ -214,27 +250,36 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    effort = indicators.effort_by_health_band(frame, "check_ins", "churn", 3)
-    effort_summary = indicators.effort_confounding(frame, "check_ins", "churn", 3)
+def _(frame, indicators, sections):
+    _measured = "effort" not in sections  # needs cs_activities and health_scores
+    effort = indicators.effort_by_health_band(frame, "check_ins", "churn", 3) if _measured else None
+    effort_summary = indicators.effort_confounding(frame, "check_ins", "churn", 3) if _measured else None
     return effort, effort_summary
 
 
 @app.cell
-def _(charts_indicators, effort):
-    charts_indicators.activity_share_chart(effort, "CSMs check in more where the health score is low")
+def _(charts_indicators, effort, mo, sections):
+    (
+        charts_indicators.activity_share_chart(effort, "CSMs check in more where the health score is low")
+        if effort is not None
+        else mo.md(sections["effort"].sentence)
+    )
     return
 
 
 @app.cell
 def _(charts_indicators, effort):
-    charts_indicators.effort_chart(effort, "Churn within 3 months with and without a check-in, by health band")
+    (
+        charts_indicators.effort_chart(effort, "Churn within 3 months with and without a check-in, by health band")
+        if effort is not None
+        else None
+    )
     return
 
 
 @app.cell
 def _(effort_summary, indicators, mo):
-    mo.md(indicators.effort_sentence(effort_summary))
+    mo.md(indicators.effort_sentence(effort_summary) if effort_summary is not None else "")
     return
 
 
@@ -250,18 +295,24 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators):
-    coverage = indicators.portfolio_coverage(frame, by="segment")
-    coverage_by_health = indicators.portfolio_coverage(frame, by="health_band")
+def _(frame, indicators, sections):
+    coverage = indicators.portfolio_coverage(frame, by="segment") if "coverage" not in sections else None
+    coverage_by_health = (
+        indicators.portfolio_coverage(frame, by="health_band") if "coverage_by_health" not in sections else None
+    )
     return coverage, coverage_by_health
 
 
 @app.cell
-def _(charts_indicators, coverage, coverage_by_health, mo):
+def _(charts_indicators, coverage, coverage_by_health, mo, sections):
     mo.hstack(
         [
-            charts_indicators.coverage_chart(coverage, "Coverage by segment"),
-            charts_indicators.coverage_chart(coverage_by_health, "Coverage by health-score band"),
+            charts_indicators.coverage_chart(coverage, "Coverage by segment")
+            if coverage is not None
+            else mo.md(sections["coverage"].sentence),
+            charts_indicators.coverage_chart(coverage_by_health, "Coverage by health-score band")
+            if coverage_by_health is not None
+            else mo.md(sections["coverage_by_health"].sentence),
         ],
         widths="equal",
     )
@@ -270,7 +321,7 @@ def _(charts_indicators, coverage, coverage_by_health, mo):
 
 @app.cell
 def _(coverage, indicators, mo):
-    mo.md(indicators.coverage_sentence(coverage))
+    mo.md(indicators.coverage_sentence(coverage) if coverage is not None else "")
     return
 
 
@@ -287,20 +338,25 @@ def _(mo):
 
 
 @app.cell
-def _(indicators, wh):
-    worklist = indicators.worklist(wh, top=25)  # one model for the whole portfolio, fitted once per build
+def _(indicators, sections, wh):
+    # one model for the whole portfolio, fitted once per build (on the indicators the data support)
+    worklist = indicators.worklist(wh, top=25) if "worklist" not in sections else None
     return (worklist,)
 
 
 @app.cell
-def _(mo, worklist):
-    mo.ui.table(worklist.round({"churn_risk": 3, "mrr_at_risk": 0}), page_size=25, selection=None)
+def _(mo, sections, worklist):
+    (
+        mo.ui.table(worklist.round({"churn_risk": 3, "mrr_at_risk": 0}), page_size=25, selection=None)
+        if worklist is not None
+        else mo.md(sections["worklist"].sentence)
+    )
     return
 
 
 @app.cell
 def _(indicators, mo, worklist):
-    mo.md(indicators.worklist_sentence(worklist))
+    mo.md(indicators.worklist_sentence(worklist) if worklist is not None else "")
     return
 
 

@@ -362,7 +362,9 @@ def test_the_cli_prints_hazard_ratios_as_json(demo_frame, capsys, tmp_path):
     folder = tmp_path / "small"
     write_demo(folder, 1500, seed=3)
     assert main(["survival", str(folder), "--format", "json"]) == 0
-    records = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["left_out"] == []  # a full demo folder supports every covariate
+    records = payload["hazard_ratios"]
     assert {r["covariate"] for r in records} >= {"not_adopted_automations", "no_first_value"}
     assert set(records[0]) == {
         "covariate", "label", "unit", "hazard_ratio", "lower_95", "upper_95", "p_value", "p_holm",

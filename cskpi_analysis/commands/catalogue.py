@@ -3,7 +3,9 @@ leading KPI paired with each lagging one, and whether it can be computed.
 
 Without DIR, only the registry is read: "computable" means the suite computes the KPI
 from the data contract. With DIR, the folder's files are checked too: a KPI whose
-optional table or column is missing is "not computable here" (never an error).
+optional table or column is missing is "not computable here" (never an error), and the
+table ends with one sentence per missing source naming the KPIs it would enable
+("activation_rate, ...: left out — needs milestones.").
 --values DIR adds each computable KPI's latest value (this builds the marts).
 --format markdown prints docs/definitions.md (cskpi catalogue --format markdown >
 docs/definitions.md regenerates it). Definitions: docs/definitions.md.
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         available_columns_in_folder,
         catalogue_frame,
         definitions_markdown,
+        left_out_here,
+        left_out_sentences,
         too_many_kpis_note,
     )
     from cskpi_analysis.errors import ConfigError
@@ -75,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
             views = [stage_view(wh, s, args.segment)[["kpi_id", "month", "value"]] for s in stages]
         import pandas as pd
 
-        frame = frame.merge(pd.concat(views), on="kpi_id", how="left")
+        views = [view for view in views if not view.empty]  # a stage with no value here adds nothing
+        values = pd.concat(views) if views else pd.DataFrame(columns=["kpi_id", "month", "value"])
+        frame = frame.merge(values, on="kpi_id", how="left")
     if args.format == "table":
         columns = TABLE_COLUMNS + (["month", "value"] if args.values else [])
         shown = frame.loc[:, columns].fillna("")
@@ -85,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
         note = too_many_kpis_note(computable_here)
         if note:
             print(note)
+        if available is not None:
+            for sentence in left_out_sentences(left_out_here(available, config, stage=args.stage)):
+                print(sentence)
     else:
         print_frame(frame, args.format)
     return 0
