@@ -8,6 +8,7 @@ change in percentage points, and what drove it. No number is typed by hand.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -102,7 +103,8 @@ def nrr_change_sentence(con: duckdb.DuckDBPyConnection, window: int = 3) -> str:
     )
     if abs(change) < 0.0005:
         return sentence + "."
-    return sentence + f", driven mostly by {more_or_less} in {driver['segment']} ({points(driver['contribution'])})."
+    segment = user_text(driver["segment"])
+    return sentence + f", driven mostly by {more_or_less} in {segment} ({points(driver['contribution'])})."
 
 
 def retention_level_sentence(headline: pd.DataFrame) -> str:
@@ -188,13 +190,67 @@ def versions_footer(
     return f"*Computed with Python {platform.python_version()}, " + ", ".join(found) + ".*"
 
 
+def _escape_dollars(text: str) -> str:
+    """``$`` -> ``\\$`` (marimo's Markdown reads ``$...$`` as inline LaTeX); ``\\$`` is left as it is."""
+    return text.replace("\\$", "$").replace("$", "\\$")
+
+
 def markdown_text(text: str) -> str:
     r"""Escape ``$`` so that generated text with dollar amounts is not read as LaTeX math.
 
     marimo's Markdown treats ``$...$`` as inline math: "ACV $25K-$50K" would render as an
-    italic formula. ``\$`` renders a plain dollar sign.
+    italic formula. ``\$`` renders a plain dollar sign. Apply it to whole generated
+    sentences (it keeps their ``**bold**``); a value that comes from the data goes
+    through :func:`user_text` instead, which escapes dollars the same way, so
+    ``markdown_text(user_text(x)) == user_text(x)``.
 
     >>> markdown_text("ACV $25K-$50K")
     'ACV \\$25K-\\$50K'
     """
-    return text.replace("\\$", "$").replace("$", "\\$")
+    return _escape_dollars(text)
+
+
+#: Characters replaced by a numeric HTML entity in :func:`user_text`: HTML, Markdown
+#: and the syntax of the extensions marimo enables (tables ``|``, critic ``{++ ++}``,
+#: tilde ``~~``, caret ``^^``, keys ``++``, emoji and icons ``:name:``, footnotes ``[^1]``,
+#: attribute lists ``{: }``, math ``\\(``, magic links ``http://`` and ``a@b.c``).
+_ENTITIES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+    | {character: f"&#{ord(character)};" for character in "\\`*_{}[]()#+!|~^=:@"}
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def user_text(value: object) -> str:
+    """A value from the data or the configuration (account, segment, feature, milestone
+    name...) made safe to put inside a Markdown sentence that marimo renders as HTML.
+
+    Only the value is escaped, never the sentence around it, so ``f"**{user_text(x)}**"``
+    stays bold. The rendered page shows the value exactly as typed (whitespace runs
+    collapse to one space), and nothing in it can become markup:
+
+    - ``& < > " '`` become HTML entities, so ``<img src=...>`` or ``<b>`` is shown as text
+      and a name such as ``<Acme>`` no longer vanishes;
+    - Markdown and marimo's extension syntax (``*_`[]()#!|{}~^=+:@`` and backslash) become
+      numeric entities, so no emphasis, table, link, footnote, emoji or critic mark can form;
+      ``:`` in particular breaks every ``javascript:``, ``http://`` or ``mailto:`` link;
+    - ``$`` becomes ``\\$`` (no LaTeX), as in :func:`markdown_text`;
+    - a ``.`` between two characters (``www.evil.example``) and a leading list marker
+      (``- ``, ``1. ``) are neutralised, so nothing is auto-linked or turned into a list;
+    - line breaks and control characters go, so the value cannot start a new block.
+
+    Letters, digits, spaces and ``, ; / ? % -`` are kept: plain names stay readable
+    (``"Mid-Market"`` is unchanged). ``None`` and NaN read ``"n/a"``.
+
+    >>> user_text("Smith & Sons <b>")
+    'Smith &amp; Sons &lt;b&gt;'
+    >>> user_text("[click](javascript:alert(1))")
+    '&#91;click&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;'
+    """
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "n/a"
+    text = " ".join(_CONTROL.sub("", str(value)).split()).translate(_ENTITIES)
+    text = re.sub(r"\.(?=\w)", "&#46;", text)
+    text = re.sub(r"^(\d+)\.", r"\1&#46;", text)
+    text = re.sub(r"^-", "&#45;", text)
+    return _escape_dollars(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from cskpi_analysis.narrative import percent
+from cskpi_analysis.narrative import percent, user_text
 
 #: Vendor health score bands: (label, lower bound inclusive, upper bound exclusive).
 HEALTH_BANDS: tuple[tuple[str, float, float], ...] = (
@@ -131,7 +131,8 @@ def risk_sentence(churned: pd.DataFrame, contracted: pd.DataFrame, months: int =
     if not churned.empty:
         top = churned.iloc[0]
         parts.append(
-            f"the largest churn was {top['account_name']} ({top['segment']}, ${abs(top['movement_mrr']):,.0f} MRR "
+            f"the largest churn was {user_text(top['account_name'])} ({user_text(top['segment'])}, "
+            f"${abs(top['movement_mrr']):,.0f} MRR "
             f"in {pd.Timestamp(top['month']):%b %Y})"
         )
     if not contracted.empty:
@@ -168,20 +169,22 @@ def next_steps(by_segment: pd.DataFrame) -> list[str]:
         return ["Collect twelve months of history to compute trailing-twelve-month retention by segment."]
     weakest = segments_only.loc[segments_only["grr_t12m"].idxmin()]
     steps.append(
-        f"Start with {weakest['segment']}: it keeps only {percent(weakest['grr_t12m'])} of revenue before expansion "
-        f"(T12M GRR), the lowest of any segment. Review its churned accounts with the day-30 survival report."
+        f"Start with {user_text(weakest['segment'])}: it keeps only {percent(weakest['grr_t12m'])} of revenue "
+        "before expansion (T12M GRR), the lowest of any segment. "
+        "Review its churned accounts with the day-30 survival report."
     )
     leaky = segments_only[(segments_only["nrr_t12m"] >= 1) & (segments_only["grr_t12m"] < 0.9)]
     for _, row in leaky.iterrows():
         steps.append(
-            f"{row['segment']} grows (NRR {percent(row['nrr_t12m'])}) while leaking (GRR {percent(row['grr_t12m'])}): "
+            f"{user_text(row['segment'])} grows (NRR {percent(row['nrr_t12m'])}) "
+            f"while leaking (GRR {percent(row['grr_t12m'])}): "
             "expansion is masking churn; keep a retention target beside the expansion target."
         )
     shrinking = segments_only[segments_only["contraction_rate"] > segments_only["expansion_rate"]]
     for _, row in shrinking.iterrows():
         steps.append(
-            f"In {row['segment']}, contraction ({percent(row['contraction_rate'], 2)} of MRR a month) outruns "
-            f"expansion ({percent(row['expansion_rate'], 2)}): downgrades often precede churn, so review them."
+            f"In {user_text(row['segment'])}, contraction ({percent(row['contraction_rate'], 2)} of MRR a month) "
+            f"outruns expansion ({percent(row['expansion_rate'], 2)}): downgrades often precede churn, so review them."
         )
     steps.append("Work the at-risk list in the leading-indicators report this week, largest MRR first.")
     return steps

@@ -16,7 +16,10 @@
 4. rewrites the frontend URLs (marimo loads its JavaScript and CSS from a CDN,
    marimo issue #575) to the copy of the wheel's frontend in ``reports/assets/``
    (:func:`make_offline`). Lazy chunks (vega, vega-lite, vega-embed, fonts) are
-   imported relative to the entry module, so they follow.
+   imported relative to the entry module, so they follow;
+5. fails if the page would still fetch anything from the network when opened, also
+   from HTML inside marimo's embedded JSON or HTML-escaped attribute values
+   (:func:`remote_references`).
 
 The reports are written atomically: everything is built in a temporary folder
 next to ``--out`` and swapped in at the end; on failure nothing partial remains.
@@ -40,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -131,16 +135,105 @@ def make_offline(page: str, assets_url: str = ASSETS_DIR + "/") -> str:
     return CDN_PATTERN.sub(assets_url, page)
 
 
+#: Attributes whose URL the browser fetches while rendering (``href`` too, except on links).
+_FETCHED_ATTRIBUTES = frozenset(
+    {"src", "srcset", "imagesrcset", "poster", "background", "data", "codebase", "lowsrc", "dynsrc",
+     "href", "xlink:href", "action", "formaction", "manifest", "icon"}
+)  # fmt: skip
+_NAVIGATION_TAGS = frozenset({"a", "area"})
+"""Tags whose ``href`` is only followed on a click: not fetched to render the page."""
+_TAG = re.compile(r"""<([a-zA-Z][\w:.-]*)((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>""")
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+_REMOTE_URL = re.compile(r"^(?:(?:https?|ftp|wss?):|[\\/]{2}(?=[^\\/\s]))", re.IGNORECASE)
+_CSS_URL = re.compile(r"""(?:url\(\s*|@import\s+)["']?\s*((?:https?:)?[\\/]{2}[^"')\s]+)""", re.IGNORECASE)
+_ANY_URL = re.compile(r"""(?:https?:)?//[^\s"'<>`\\)]+""", re.IGNORECASE)
+_CDN_HOST = re.compile(r"""(?:https?:)?//cdn\.jsdelivr\.net[^"'\s)]*""")
+_TABLE_URL = re.compile(r"https?://[^\s\"<>`{}|\\^]+")
+_TABLE_IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|svg|ico)(?:\?.*)?$|avatars\.githubusercontent\.com", re.IGNORECASE)
+"""marimo's tables (0.25) show a URL in a cell's text as an ``<img>`` when it ends in an image
+extension or is on ``avatars.githubusercontent.com``: fetched as soon as the row is displayed."""
+
+
+def _attribute_value(raw: str) -> str:
+    return raw[1:-1] if len(raw) > 1 and raw[0] in "\"'" and raw[-1] == raw[0] else raw
+
+
+def _url_value(raw: str) -> str:
+    # browsers strip surrounding spaces and drop tabs and newlines anywhere in a URL
+    return re.sub(r"[\t\n\r]", "", _attribute_value(raw)).strip(" \f\x00")
+
+
+def _fetched_urls(view: str) -> Iterator[str]:
+    for tag, attributes in _TAG.findall(view):
+        tag = tag.lower()
+        for name, raw in _ATTRIBUTE.findall(attributes):
+            name, value = name.lower(), _url_value(html.unescape(raw))
+            if name == "href" and tag in _NAVIGATION_TAGS:
+                continue
+            if name in _FETCHED_ATTRIBUTES:
+                candidates = [c.split()[0] for c in value.split(",") if c.split()] if "srcset" in name else [value]
+                yield from (c for c in candidates if _REMOTE_URL.match(c))
+            elif name.startswith("on") or name == "style" or (tag == "meta" and name == "content"):
+                yield from _ANY_URL.findall(value)  # a handler's fetch(), a style's url(), a refresh
+    yield from _CSS_URL.findall(view)
+    for url in _TABLE_URL.findall(view):
+        if _TABLE_IMAGE.search(url):
+            yield url
+
+
+def _markup_views(page: str, depth: int = 5) -> Iterator[str]:
+    """``page`` and the payloads in it that a browser or marimo's frontend may parse as HTML.
+
+    Like :func:`decoded_views` (JSON escapes, URL encoding, base64 runs), except for HTML
+    entities: a browser decodes them in attribute values, which marimo's elements read as
+    HTML or JSON, but in text they stay text. So ``data-label="&lt;img src=...&gt;"`` gives
+    a view holding ``<img src=...>``, while ``<p>&lt;img src=...&gt;</p>`` (a name escaped
+    by :func:`cskpi_analysis.narrative.user_text`, shown as text) gives none.
+    """
+    seen: set[str] = set()
+    frontier = [page]
+    for _ in range(depth):
+        next_frontier = []
+        for view in frontier:
+            if view in seen:
+                continue
+            seen.add(view)
+            yield view
+            next_frontier.append(unquote(_json_unescape(view)))
+            for _, attributes in _TAG.findall(view):
+                next_frontier += [
+                    html.unescape(_attribute_value(raw))
+                    for _, raw in _ATTRIBUTE.findall(attributes)
+                    if "&" in raw or "<" in raw
+                ]
+            next_frontier += _base64_texts(view)
+        frontier = next_frontier
+
+
 def remote_references(page: str) -> list[str]:
     """URLs the browser would fetch from the network to render ``page``.
 
-    Looks at ``src=``/``href=`` attributes and at any mention of the CDN host;
-    ``$schema`` URLs inside chart specs are identifiers, never fetched, and are
-    not reported.
+    Looks at the page and at every payload in it that may be parsed as HTML
+    (:func:`_markup_views`), so that an ``<img src="https://...">`` inside marimo's
+    embedded JSON (quotes written ``\\"`` or ``\\u0022``, slashes ``\\/``) or inside an
+    HTML-escaped attribute value (``&quot;``, ``&#34;``) is found as well as one in the
+    page itself. Reports
+
+    - URL-valued attributes that are fetched to render (``src``, ``srcset``, ``poster``,
+      ``data``, ``href`` of anything but an ``<a>``/``<area>`` link...), CSS ``url()`` and
+      ``@import``, and URLs inside ``on*=`` handlers, ``style=`` and ``<meta content>``:
+      ``http(s):``, ``ftp:``, ``ws(s):`` and protocol-relative (``//``, ``\\\\``) URLs;
+    - ``http(s)`` URLs of images anywhere in the text: marimo's tables show them as images;
+    - any mention of the CDN host marimo loads its frontend from.
+
+    Links (``<a href>``) are followed only on a click and are not reported; ``$schema``
+    URLs inside chart specs are identifiers, never fetched, and are not reported either.
     """
-    found = re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", page)
-    found += re.findall(r"(?:https?:)?//cdn\.jsdelivr\.net[^\"'\s)]*", page)
-    return sorted(set(found))
+    found: set[str] = set()
+    for view in _markup_views(page):
+        found.update(_fetched_urls(view))
+        found.update(_CDN_HOST.findall(view))
+    return sorted(found)
 
 
 # --- what marimo serialised into the page ---
@@ -318,13 +411,19 @@ def decoded_views(text: str, depth: int = 4) -> Iterator[str]:
             seen.add(view)
             yield view
             next_frontier.append(unquote(html.unescape(_json_unescape(view))))
-            for run in _BASE64_RUN.findall(view):
-                try:
-                    decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
-                except (binascii.Error, UnicodeDecodeError, ValueError):
-                    continue
-                next_frontier.append(decoded)
+            next_frontier += _base64_texts(view)
         frontier = next_frontier
+
+
+def _base64_texts(text: str) -> list[str]:
+    """The runs of base64 in ``text`` that decode to UTF-8 text, decoded."""
+    texts = []
+    for run in _BASE64_RUN.findall(text):
+        try:
+            texts.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+    return texts
 
 
 def _mask(value: str) -> str:
@@ -574,13 +673,38 @@ CONTENT_TYPES = {
 }
 
 
+class _ReportServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: tuple[str, int]) -> None:
+        """One line instead of socketserver's traceback; a client hanging up is not worth a word."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):
+            print(f"cskpi serve: a request failed: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def _inside(root: str, path: str) -> bool:
+    """Whether ``path``, symbolic links resolved, is ``root`` or under it."""
+    try:
+        return os.path.commonpath([root, os.path.realpath(path)]) == root
+    except ValueError:  # another drive (Windows)
+        return False
+
+
 def report_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
     """An HTTP server for ``folder`` on 127.0.0.1 (``port=0`` picks a free port); not yet serving.
 
     Call ``serve_forever()`` on it (in a thread for tests) and ``shutdown()`` /
-    ``server_close()`` to stop. Requests are not logged.
+    ``server_close()`` to stop. Requests are not logged. Only files are served: a
+    folder gives its ``index.html`` or 404 (never a listing), and a path that
+    resolves outside ``folder`` (through a symbolic link) gives 404.
+
+    Raises
+    ------
+    OSError
+        The port is in use or may not be bound.
+    OverflowError
+        The port is outside 0-65535.
     """
-    root = str(Path(folder).resolve())
+    root = os.path.realpath(folder)
 
     class Handler(SimpleHTTPRequestHandler):
         extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
@@ -588,10 +712,23 @@ def report_server(folder: Path, port: int = 8765) -> ThreadingHTTPServer:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=root, **kwargs)
 
+        def send_head(self) -> Any:
+            path = self.translate_path(self.path)
+            if os.path.isdir(path):
+                indexes = [os.path.join(path, name) for name in ("index.html", "index.htm")]
+                path = next((index for index in indexes if os.path.isfile(index)), "")
+            if not path or not _inside(root, path):
+                self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+                return None
+            return super().send_head()
+
+        def list_directory(self, path: str | os.PathLike[str]) -> None:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
             pass
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    return _ReportServer(("127.0.0.1", port), Handler)
 
 
 # --- checking a page as a browser renders it ---

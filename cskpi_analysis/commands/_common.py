@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,12 +38,39 @@ def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("tab
     parser.add_argument("--format", choices=choices, default=choices[0], help="output format (default: %(default)s)")
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``'=HYPERLINK(...)`` for ``=HYPERLINK(...)``: a text cell a spreadsheet would run as a
+    formula gets a leading ``'``. Numbers, and text that is just a number (``"-12.5"``), are kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`spreadsheet_safe` applied to every text cell (and text column name)."""
+    import pandas as pd
+
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column)):
+            out.isetitem(position, column.astype(object).map(spreadsheet_safe))
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = [spreadsheet_safe(name) for name in out.columns]
+    return out
+
+
 def print_frame(frame: pd.DataFrame, fmt: str) -> None:
-    """Print a frame as an aligned table, CSV or JSON records."""
+    """Print a frame as an aligned table, CSV (safe to open in a spreadsheet) or JSON records."""
     import pandas as pd
 
     if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        csv_safe_frame(frame).to_csv(sys.stdout, index=False)
     elif fmt == "json":
         print(frame.to_json(orient="records", date_format="iso", indent=2, double_precision=15))
     else:

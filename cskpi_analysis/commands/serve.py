@@ -3,6 +3,8 @@
 The reports load marimo's frontend as ES modules, which browsers refuse to load
 from file:// URLs; this small server (Python's http.server, bound to the loopback
 interface only, never to the network) serves them with the right content types.
+It serves files only: no folder listing, nothing outside FOLDER (a symbolic link
+that leads out of it gives 404).
 
 Example:
 
@@ -34,12 +36,17 @@ def run(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     if not folder.is_dir():
         raise CskpiError(f"{folder} is not a folder; build the reports first with 'cskpi report DIR --out {folder}'")
+    if not 0 <= args.port <= 65535:
+        raise CskpiError(f"--port {args.port} is not a port: give a number from 1 to 65535, or 0 for any free port")
     try:
         server = report_server(folder, port=args.port)
-    except OSError as exc:
-        raise CskpiError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}; try --port 0") from None
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise CskpiError(f"cannot listen on 127.0.0.1:{args.port}: {reason}; try another --port, or --port 0") from None
     host, port = server.server_address[:2]
     print(f"Serving {folder}/ at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    if not (folder / "index.html").is_file():
+        print(f"{folder} has no index.html: open a report by its file name, e.g. http://{host}:{port}/NAME.html")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
