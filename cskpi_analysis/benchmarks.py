@@ -50,6 +50,7 @@ from pathlib import Path
 import pandas as pd
 
 from cskpi_analysis.errors import AnalysisError, DataContractError
+from cskpi_analysis.narrative import user_text
 
 #: Columns of the benchmarks file, in order.
 BENCHMARK_COLUMNS: tuple[str, ...] = (
@@ -653,9 +654,9 @@ def _kpi_phrase(kpi: str, period: str, form: str) -> str:
 
 def _peer_phrase(row: pd.Series) -> str:
     if row["match"] == "segment":
-        return f"{row['benchmark_segment']} companies"
+        return f"{user_text(row['benchmark_segment'])} companies"
     if row["match"] == "acv_band":
-        return f"companies with {row['benchmark_segment']}"
+        return f"companies with {user_text(row['benchmark_segment'])}"
     return "all companies surveyed"
 
 
@@ -680,9 +681,7 @@ def _sentence(row: pd.Series) -> str:
     statistic = "median" if math.isfinite(row["benchmark_median"]) else "average"
     central = row["benchmark_median"] if statistic == "median" else row["benchmark_mean"]
     bench_label = _kpi_phrase(row["benchmark_kpi"], row["benchmark_period"], row["benchmark_form"])
-    market = (
-        f"the {statistic} {bench_label} for {_peer_phrase(row)} is {_pct(central)} ({row['publisher']}, {row['year']})"
-    )
+    market = f"the {statistic} {bench_label} for {_peer_phrase(row)} is {_pct(central)} ({user_text(row['publisher'])}, {row['year']})"
     position = f", {row['percentile_phrase']}" if row["percentile_phrase"] else ""
     healthy = face_value_healthy(row["kpi"], row["our_period"], row["our_value"])
     verdict = row["verdict"]

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, NEUTRAL
-from cskpi_analysis.narrative import markdown_text
+from cskpi_analysis.narrative import markdown_text, user_text
 
 __all__ = [
     "CHART_COLUMNS",
@@ -312,7 +312,7 @@ def definition_warnings_markdown(comparison: pd.DataFrame) -> str:
     lines = []
     for label, warning in zip(comparison_labels(comparison), comparison["definition_warning"], strict=True):
         if isinstance(warning, str) and warning:
-            lines.append(f"- **{label}**: " + "; ".join(part.strip() for part in warning.split("; ")))
+            lines.append(f"- **{user_text(label)}**: " + "; ".join(part.strip() for part in warning.split("; ")))
     return markdown_text("\n".join(lines))
 
 
@@ -325,7 +325,7 @@ def conversions_markdown(comparison: pd.DataFrame) -> str:
     """
     labels = comparison_labels(comparison)
     applied = [
-        f"- **{label}**: {conversion}"
+        f"- **{user_text(label)}**: {conversion}"
         for label, conversion in zip(labels, comparison["conversion"], strict=True)
         if isinstance(conversion, str) and conversion
     ]
@@ -337,7 +337,7 @@ def conversions_markdown(comparison: pd.DataFrame) -> str:
             reasons = [part for part in str(warning).split("; ") if "no exact conversion" in part
                        or "never converted" in part or "different forms" in part]  # fmt: skip
             reason = reasons[0] if reasons else "not comparable, shown for context"
-            refused.append(f"- **{label}**: {reason}")
+            refused.append(f"- **{user_text(label)}**: {reason}")
     parts = ["**Conversions applied** (exact only):", "\n".join(applied) if applied else "- none"]
     parts += ["**Comparisons refused** (no exact conversion; shown for context, no verdict):",
               "\n".join(refused) if refused else "- none"]  # fmt: skip

@@ -50,6 +50,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.narrative import user_text
 from cskpi_analysis.quality import (
     FIRST_VALUE,
     KEY_FEATURES,
@@ -1429,7 +1430,9 @@ def coverage_sentence(coverage: pd.DataFrame) -> str:
     if len(parts) > 1:
         lowest = parts.sort_values("coverage").iloc[0]
         silent = int(lowest["accounts"] - lowest["covered"])
-        text += f" Lowest coverage: {lowest['group']} ({lowest['coverage']:.0%}, {silent:,} silent accounts)."
+        text += (
+            f" Lowest coverage: {user_text(lowest['group'])} ({lowest['coverage']:.0%}, {silent:,} silent accounts)."
+        )
     return text
 
 
@@ -1611,5 +1614,5 @@ def worklist_sentence(worklist: pd.DataFrame) -> str:
     return (
         f"The {len(worklist)} accounts below hold {worklist['mrr'].sum():,.0f} of MRR, of which "
         f"{worklist['mrr_at_risk'].sum():,.0f} is expected to churn within 3 months if nothing changes. "
-        f"Start with {first['account_name']} ({first['churn_risk']:.0%} risk): {first['cause']}."
+        f"Start with {user_text(first['account_name'])} ({first['churn_risk']:.0%} risk): {user_text(first['cause'])}."
     )

@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from cskpi_analysis.contract import TABLES
+from cskpi_analysis.narrative import user_text
 from cskpi_analysis.warehouse import Reader
 
 
@@ -209,7 +210,7 @@ def describe_left_out(left_out: Sequence[LeftOut], everything: str = "Nothing is
     """The left-out sentences as a Markdown list (``everything`` when nothing is left out)."""
     if not left_out:
         return everything
-    return "\n".join(f"- {item.sentence}" for item in left_out)
+    return "\n".join(f"- {user_text(item.sentence)}" for item in left_out)
 
 
 def needs_any(left_out: Sequence[LeftOut], otherwise: str = "needs data that varies") -> str:

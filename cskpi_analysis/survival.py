@@ -54,6 +54,7 @@ import pandas as pd
 
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.indicators import concordance
+from cskpi_analysis.narrative import user_text
 from cskpi_analysis.quality import FIRST_VALUE, LeftOut, Sources, needs_any, sources
 from cskpi_analysis.quality import describe_left_out as _describe_left_out
 from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Warehouse
@@ -683,9 +684,9 @@ def describe_risk(risk: pd.DataFrame, horizon_days: int) -> str:
         return "No accounts to compare."
     hi, lo = risk.loc[risk["churn_risk"].idxmax()], risk.loc[risk["churn_risk"].idxmin()]
     return (
-        f"{risk['behaviour'].iloc[0]}: by day {horizon_days}, {hi['churn_risk']:.0%} of '{hi['band']}' accounts had "
-        f"churned (95% CI {hi['lower_95']:.0%}-{hi['upper_95']:.0%}) against {lo['churn_risk']:.0%} of "
-        f"'{lo['band']}' ({lo['lower_95']:.0%}-{lo['upper_95']:.0%})."
+        f"{user_text(risk['behaviour'].iloc[0])}: by day {horizon_days}, {hi['churn_risk']:.0%} of "
+        f"'{user_text(hi['band'])}' accounts had churned (95% CI {hi['lower_95']:.0%}-{hi['upper_95']:.0%}) against "
+        f"{lo['churn_risk']:.0%} of '{user_text(lo['band'])}' ({lo['lower_95']:.0%}-{lo['upper_95']:.0%})."
     )
 
 
@@ -742,7 +743,7 @@ def describe_logrank(tests: pd.DataFrame) -> str:
         return "No behaviour separates the survival curves after Holm's correction (all adjusted p >= 0.05)."
     return (
         f"After Holm's correction for {len(tests)} tests, {len(significant)} behaviour(s) separate the survival "
-        f"curves: {'; '.join(significant)}."
+        f"curves: {'; '.join(user_text(s) for s in significant)}."
     )
 
 
@@ -910,7 +911,7 @@ def describe_cox(result: CoxResult) -> str:
     else:
         top = significant.loc[(np.log(significant["hazard_ratio"]).abs()).idxmax()]
         lead = (
-            f"Strongest signal: {top['label'].lower()} ({top['unit']}) multiplies the churn hazard by "
+            f"Strongest signal: {user_text(top['label'].lower())} ({user_text(top['unit'])}) multiplies the churn hazard by "
             f"{top['hazard_ratio']:.2f} (95% CI {top['lower_95']:.2f}-{top['upper_95']:.2f})"
         )
     ph = (
@@ -1209,7 +1210,7 @@ def describe_ttfv(quantiles: pd.DataFrame) -> str:
         + (f"90% by {p90:.0f} days" if np.isfinite(p90) else "fewer than 90% ever reach it in the follow-up")
     )
     if not slowest.empty:
-        text += f"; slowest segment: {slowest['segment'].iloc[0]} (median {days(slowest['median_days'].iloc[0])})"
+        text += f"; slowest segment: {user_text(slowest['segment'].iloc[0])} (median {days(slowest['median_days'].iloc[0])})"
     return text + "."
 
 
@@ -1258,8 +1259,8 @@ def verdicts(
         predictive = bool(row["p_holm"] < ALPHA)
         hi, lo = risk.loc[risk["churn_risk"].idxmax()], risk.loc[risk["churn_risk"].idxmin()]
         absolute = (
-            f"By day {horizon}, {hi['churn_risk']:.0%} of '{hi['band']}' churned vs {lo['churn_risk']:.0%} of "
-            f"'{lo['band']}' ({100 * difference:.0f} points apart, unadjusted)."
+            f"By day {horizon}, {hi['churn_risk']:.0%} of '{user_text(hi['band'])}' churned vs "
+            f"{lo['churn_risk']:.0%} of '{user_text(lo['band'])}' ({100 * difference:.0f} points apart, unadjusted)."
         )
         ratio = (
             f"hazard ratio {row['hazard_ratio']:.2f} per {row['unit']} (95% CI {row['lower_95']:.2f}-"
@@ -1270,7 +1271,7 @@ def verdicts(
         if predictive:
             direction = "more" if row["hazard_ratio"] > 1 else "less"
             text = (
-                f"Predictive ({_strength(row['hazard_ratio'])}): {row['label'].lower()} goes with {direction} churn, "
+                f"Predictive ({_strength(row['hazard_ratio'])}): {user_text(row['label'].lower())} goes with {direction} churn, "
                 f"{ratio}. {absolute} Next: check it holds by segment and in later cohorts, then test an "
                 "intervention (an onboarding experiment) before treating it as a lever: this is association, "
                 "not causation."

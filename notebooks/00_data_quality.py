@@ -20,14 +20,14 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import charts, charts_kpis, quality
+    from cskpi_analysis import charts, charts_kpis, narrative, quality
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
     config = wh.config
     validation = wh.validation  # the report of the validation that preceded the build
-    return charts_kpis, wh, config, mo, quality, validation
+    return charts_kpis, config, mo, narrative, quality, validation, wh
 
 
 @app.cell(hide_code=True)
@@ -62,8 +62,10 @@ def _(mo):
 
 
 @app.cell
-def _(mo, validation):
-    _lines = [f"- `{problem}`" for problem in validation.warnings] or ["- No warnings: every check passed."]
+def _(mo, narrative, validation):
+    _lines = [f"- {narrative.user_text(problem)}" for problem in validation.warnings] or [
+        "- No warnings: every check passed."
+    ]
     mo.md(f"**{len(validation.errors)} errors, {len(validation.warnings)} warnings.**\n\n" + "\n".join(_lines))
     return
 

@@ -56,7 +56,7 @@ def _(wh, headline, mo, narrative, segment):
     mo.md(
         "\n\n".join(
             [
-                f"**Segment: {segment.value}.** " + narrative.retention_level_sentence(headline),
+                f"**Segment: {narrative.user_text(segment.value)}.** " + narrative.retention_level_sentence(headline),
                 narrative.gap_sentence(headline),
                 "All accounts: " + narrative.nrr_change_sentence(wh),
             ]

@@ -22,13 +22,13 @@ def _():
     import marimo as mo
     import pandas as pd
 
-    from cskpi_analysis import charts, charts_survival, survival
+    from cskpi_analysis import charts, charts_survival, narrative, survival
     from cskpi_analysis.narrative import versions_footer
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    return charts_survival, wh, mo, pd, survival, versions_footer
+    return charts_survival, mo, narrative, pd, survival, versions_footer, wh
 
 
 @app.cell
@@ -261,11 +261,13 @@ def _(mo):
 
 
 @app.cell
-def _(charts_survival, mo, survival, ttfv_left_out, wh):
+def _(charts_survival, mo, narrative, survival, ttfv_left_out, wh):
     # without a first value, a "time to first value" would only be tenure: left out instead
     ttfv = survival.ttfv_frame(wh) if not ttfv_left_out else None
     ttfv_quantiles = survival.ttfv_quantiles(ttfv) if not ttfv_left_out else None
-    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv)) if not ttfv_left_out else mo.md(ttfv_left_out.sentence)
+    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv)) if not ttfv_left_out else mo.md(
+        narrative.user_text(ttfv_left_out.sentence)
+    )
     return (ttfv_quantiles,)
 
 
@@ -295,11 +297,11 @@ def _(mo):
 
 
 @app.cell
-def _(behaviour_list, cox, frame, left_out, logrank, mo, survival):
+def _(behaviour_list, cox, frame, left_out, logrank, mo, narrative, survival):
     _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank) if cox else None
     mo.md(
         "\n".join(
-            f"- **{row.behaviour}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
+            f"- **{narrative.user_text(row.behaviour)}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
             for row in _verdicts.itertuples()
         )
         if cox

@@ -75,7 +75,7 @@ def _(mo, narrative, our_kpis, segment):
     _t12m = our_kpis[our_kpis["form"] == "t12m"].set_index("kpi")["value"]
     _monthly = our_kpis[our_kpis["form"] == "monthly_rate"].set_index("kpi")["value"]
     mo.md(
-        f"**Segment {segment.value}, measured at {narrative.month_label(our_kpis['as_of_month'].iloc[0])}.** "
+        f"**Segment {narrative.user_text(segment.value)}, measured at {narrative.month_label(our_kpis['as_of_month'].iloc[0])}.** "
         f"Over the trailing twelve months the accounts of a year ago kept {narrative.percent(_t12m.get('net_revenue_retention'))} "
         f"of their revenue with expansion (NRR) and {narrative.percent(_t12m.get('gross_revenue_retention'))} without it (GRR); "
         f"{narrative.percent(_t12m.get('logo_retention'))} of them are still customers. Month by month, "
@@ -89,12 +89,12 @@ def _(acv, band, mo, narrative, segment):
     mo.md(
         narrative.markdown_text(
             f"**Contract size.** The average annual contract value (ACV, 12 × MRR per account at the start of the "
-            f"latest complete month) of segment {segment.value} is **${acv:,.0f}**, which puts it in the benchmark "
-            f"band **{band or 'none'}**. Revenue retention is compared with companies of that band; a KPI with no "
+            f"latest complete month) of segment {narrative.user_text(segment.value)} is **${acv:,.0f}**, which puts it in the benchmark "
+            f"band **{narrative.user_text(band or 'none')}**. Revenue retention is compared with companies of that band; a KPI with no "
             "band figure falls back to all companies surveyed."
         )
         if acv is not None
-        else f"**Contract size.** Segment {segment.value} had no paying accounts at the start of the latest complete "
+        else f"**Contract size.** Segment {narrative.user_text(segment.value)} had no paying accounts at the start of the latest complete "
         "month, so it has no ACV band: every KPI is compared with all companies surveyed."
     )
     return
