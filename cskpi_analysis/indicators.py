@@ -1614,5 +1614,5 @@ def worklist_sentence(worklist: pd.DataFrame) -> str:
     return (
         f"The {len(worklist)} accounts below hold {worklist['mrr'].sum():,.0f} of MRR, of which "
         f"{worklist['mrr_at_risk'].sum():,.0f} is expected to churn within 3 months if nothing changes. "
-        f"Start with {user_text(first['account_name'])} ({first['churn_risk']:.0%} risk): {user_text(first['cause'])}."
+        f"Start with {user_text(first['account_name'])} ({first['churn_risk']:.0%} risk): {first['cause']}."
     )
