@@ -56,110 +56,96 @@ key_feature_count as (
     select nullif(array_length(cast($key_features as varchar[])), 0) as key_features
 ),
 
-usage_grid as (
-    -- every account-month gets its usage; a month without events is zero usage, not missing
+grid as (
+    -- every complete month of every account from its first paid month (paying or not). Those
+    -- months are contiguous, so tenure is plain month arithmetic
     select
-        account_months.account_id,
-        account_months.month,
-        account_months.month_index,
-        account_months.month_end,
-        account_months.mrr,
-        account_months.month_index
-            - min(account_months.month_index) over (partition by account_months.account_id) as tenure_months,
-        coalesce(usage_months.active_days, 0) as active_days,
-        coalesce(usage_months.active_users, 0) as active_users,
-        coalesce(usage_months.feature_breadth, 0) as feature_breadth,
-        coalesce(usage_months.key_features_used, 0) as key_features_used
+        account_id,
+        month,
+        month_index,
+        month_end,
+        mrr,
+        month_index - (extract(year from first_paid_month) * 12 + extract(month from first_paid_month) - 1)
+            as tenure_months
     from account_months
-    left join usage_months
-        on usage_months.account_id = account_months.account_id
-        and usage_months.month = account_months.month
-),
-
-usage_trend as (
-    -- this month against the month three months before (same account)
-    select
-        current_month.account_id,
-        current_month.month,
-        current_month.active_days - three_months_before.active_days as active_days_change_3m
-    from usage_grid as current_month
-    inner join usage_grid as three_months_before
-        on three_months_before.account_id = current_month.account_id
-        and three_months_before.month_index = current_month.month_index - 3
 ),
 
 support_90d as (
     -- tickets opened in the 90 days ending at the month's end; response times and ratings
     -- only once they are known by that day
     select
-        usage_grid.account_id,
-        usage_grid.month,
+        grid.account_id,
+        grid.month,
         count(*) as tickets_90d,
         percentile_cont(0.5) within group (
             order by case
-                when cast(tickets.first_response_at as date) <= usage_grid.month_end
+                when cast(tickets.first_response_at as date) <= grid.month_end
                     then date_diff('minute', tickets.opened_at, tickets.first_response_at) / 60.0
             end
         ) as median_first_response_hours,
-        avg(case when cast(tickets.resolved_at as date) <= usage_grid.month_end then tickets.csat end) as mean_csat_90d
-    from usage_grid
+        avg(case when cast(tickets.resolved_at as date) <= grid.month_end then tickets.csat end) as mean_csat_90d
+    from grid
     inner join tickets
-        on tickets.account_id = usage_grid.account_id
-        and date_diff('day', cast(tickets.opened_at as date), usage_grid.month_end) between 0 and 89
-    group by usage_grid.account_id, usage_grid.month
+        on tickets.account_id = grid.account_id
+        and date_diff('day', cast(tickets.opened_at as date), grid.month_end) between 0 and 89
+    group by grid.account_id, grid.month
 ),
 
 nps_ranked as (
     -- responses of the 365 days ending at the month's end, latest first
     select
-        usage_grid.account_id,
-        usage_grid.month,
+        grid.account_id,
+        grid.month,
         nps_responses.score,
         row_number() over (
-            partition by usage_grid.account_id, usage_grid.month
+            partition by grid.account_id, grid.month
             order by nps_responses.responded_at desc
         ) as recency
-    from usage_grid
+    from grid
     inner join nps_responses
-        on nps_responses.account_id = usage_grid.account_id
-        and date_diff('day', cast(nps_responses.responded_at as date), usage_grid.month_end) between 0 and 364
+        on nps_responses.account_id = grid.account_id
+        and date_diff('day', cast(nps_responses.responded_at as date), grid.month_end) between 0 and 364
 ),
 
 health_ranked as (
-    -- vendor scores dated in the month, latest first
+    -- vendor scores by calendar month, latest first
     select
-        usage_grid.account_id,
-        usage_grid.month,
-        health_scores.score,
+        account_id,
+        extract(year from scored_at) * 12 + extract(month from scored_at) - 1 as month_index,
+        score,
         row_number() over (
-            partition by usage_grid.account_id, usage_grid.month
-            order by health_scores.scored_at desc
+            partition by account_id, cast(date_trunc('month', scored_at) as date)
+            order by scored_at desc
         ) as recency
-    from usage_grid
-    inner join health_scores
-        on health_scores.account_id = usage_grid.account_id
-        and health_scores.scored_at between usage_grid.month and usage_grid.month_end
+    from health_scores
+),
+
+health_latest as (
+    -- each account's latest score of each month
+    select account_id, month_index, score
+    from health_ranked
+    where recency = 1
 ),
 
 cs_effort as (
     -- CS activities: check-ins and QBRs in the month, any activity in the 90 days
     select
-        usage_grid.account_id,
-        usage_grid.month,
+        grid.account_id,
+        grid.month,
         sum(case
-            when cast(cs_activities.occurred_at as date) >= usage_grid.month
+            when cast(cs_activities.occurred_at as date) >= grid.month
                 and cs_activities.activity_type in ('check_in', 'check-in', 'checkin') then 1 else 0
         end) as check_ins,
         sum(case
-            when cast(cs_activities.occurred_at as date) >= usage_grid.month
+            when cast(cs_activities.occurred_at as date) >= grid.month
                 and cs_activities.activity_type = 'qbr' then 1 else 0
         end) as qbrs,
         count(*) as cs_touches_90d
-    from usage_grid
+    from grid
     inner join cs_activities
-        on cs_activities.account_id = usage_grid.account_id
-        and date_diff('day', cast(cs_activities.occurred_at as date), usage_grid.month_end) between 0 and 89
-    group by usage_grid.account_id, usage_grid.month
+        on cs_activities.account_id = grid.account_id
+        and date_diff('day', cast(cs_activities.occurred_at as date), grid.month_end) between 0 and 89
+    group by grid.account_id, grid.month
 ),
 
 first_value as (
@@ -178,21 +164,28 @@ first_value as (
 
 final as (
     select
-        usage_grid.account_id,
-        usage_grid.month,
-        usage_grid.month_index,
-        usage_grid.month_end,
-        usage_grid.mrr,
-        usage_grid.tenure_months,
-        health_ranked.score as health_score,
-        lag(health_ranked.score) over (
-            partition by usage_grid.account_id order by usage_grid.month_index
-        ) as health_score_previous_month,
-        usage_grid.active_days,
-        usage_grid.active_users,
-        cast(usage_grid.key_features_used as double) / key_feature_count.key_features as key_feature_adoption,
-        usage_grid.feature_breadth,
-        usage_trend.active_days_change_3m,
+        grid.account_id,
+        grid.month,
+        grid.month_index,
+        grid.month_end,
+        grid.mrr,
+        grid.tenure_months,
+        health_latest.score as health_score,
+        -- the previous month's score; an account's first month has none
+        case
+            when grid.tenure_months > 0 then health_previous.score
+        end as health_score_previous_month,
+        -- a month without events is zero usage, not missing
+        coalesce(usage_months.active_days, 0) as active_days,
+        coalesce(usage_months.active_users, 0) as active_users,
+        cast(coalesce(usage_months.key_features_used, 0) as double) / key_feature_count.key_features
+            as key_feature_adoption,
+        coalesce(usage_months.feature_breadth, 0) as feature_breadth,
+        -- this month against the month three months before (same account; null before M-3)
+        case
+            when grid.tenure_months >= 3
+                then coalesce(usage_months.active_days, 0) - coalesce(usage_three_months_before.active_days, 0)
+        end as active_days_change_3m,
         coalesce(support_90d.tickets_90d, 0) as tickets_90d,
         support_90d.median_first_response_hours,
         support_90d.mean_csat_90d,
@@ -201,31 +194,36 @@ final as (
         coalesce(cs_effort.qbrs, 0) as qbrs,
         coalesce(cs_effort.cs_touches_90d, 0) as cs_touches_90d,
         case
-            when first_value.first_value_date <= usage_grid.month_end then first_value.days_to_first_value
-            else date_diff('day', first_value.start_date, usage_grid.month_end)
+            when first_value.first_value_date <= grid.month_end then first_value.days_to_first_value
+            else date_diff('day', first_value.start_date, grid.month_end)
         end as days_to_first_value,
-        coalesce(first_value.first_value_date <= usage_grid.month_end, false) as has_first_value
-    from usage_grid
+        coalesce(first_value.first_value_date <= grid.month_end, false) as has_first_value
+    from grid
     cross join key_feature_count
-    left join usage_trend
-        on usage_trend.account_id = usage_grid.account_id
-        and usage_trend.month = usage_grid.month
+    left join usage_months
+        on usage_months.account_id = grid.account_id
+        and usage_months.month = grid.month
+    left join usage_months as usage_three_months_before
+        on usage_three_months_before.account_id = grid.account_id
+        and usage_three_months_before.month = cast(grid.month - interval 3 month as date)
     left join support_90d
-        on support_90d.account_id = usage_grid.account_id
-        and support_90d.month = usage_grid.month
+        on support_90d.account_id = grid.account_id
+        and support_90d.month = grid.month
     left join nps_ranked
-        on nps_ranked.account_id = usage_grid.account_id
-        and nps_ranked.month = usage_grid.month
+        on nps_ranked.account_id = grid.account_id
+        and nps_ranked.month = grid.month
         and nps_ranked.recency = 1
-    left join health_ranked
-        on health_ranked.account_id = usage_grid.account_id
-        and health_ranked.month = usage_grid.month
-        and health_ranked.recency = 1
+    left join health_latest
+        on health_latest.account_id = grid.account_id
+        and health_latest.month_index = grid.month_index
+    left join health_latest as health_previous
+        on health_previous.account_id = grid.account_id
+        and health_previous.month_index = grid.month_index - 1
     left join cs_effort
-        on cs_effort.account_id = usage_grid.account_id
-        and cs_effort.month = usage_grid.month
+        on cs_effort.account_id = grid.account_id
+        and cs_effort.month = grid.month
     left join first_value
-        on first_value.account_id = usage_grid.account_id
+        on first_value.account_id = grid.account_id
 )
 
 select * from final

@@ -7,8 +7,9 @@ with landmarks as (
     where in_cohort
 ),
 
-usage_events as (
-    select * from stg_usage_events
+window_usage as (
+    -- usage strictly before the landmark: nothing after day 30 may leak in
+    select * from int_day30_window_usage
 ),
 
 key_features as (
@@ -17,28 +18,22 @@ key_features as (
     from (select unnest($key_features) as feature) as configured
 ),
 
-window_usage as (
-    -- only events strictly before the landmark: nothing after day 30 may leak in
-    select distinct
-        usage_events.account_id,
-        usage_events.feature
-    from usage_events
-    inner join landmarks
-        on landmarks.account_id = usage_events.account_id
-        and usage_events.occurred_at >= cast(landmarks.start_date as timestamp)
-        and usage_events.occurred_at < cast(landmarks.landmark_date as timestamp)
+used_features as (
+    -- the features each account used in its window
+    select distinct account_id, feature
+    from window_usage
 ),
 
 final as (
     select
         landmarks.account_id,
         key_features.feature,
-        window_usage.account_id is not null as adopted
+        used_features.account_id is not null as adopted
     from landmarks
     cross join key_features
-    left join window_usage
-        on window_usage.account_id = landmarks.account_id
-        and window_usage.feature = key_features.feature
+    left join used_features
+        on used_features.account_id = landmarks.account_id
+        and used_features.feature = key_features.feature
 )
 
 select * from final

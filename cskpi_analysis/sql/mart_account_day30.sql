@@ -26,8 +26,9 @@ subscriptions as (
     select * from stg_subscriptions
 ),
 
-usage_events as (
-    select * from stg_usage_events
+window_usage as (
+    -- product usage strictly inside [day 0, landmark), by feature and user
+    select * from int_day30_window_usage
 ),
 
 support_tickets as (
@@ -62,19 +63,27 @@ starting_subscriptions as (
     group by landmarks.account_id
 ),
 
-window_usage as (
-    -- product usage strictly inside [day 0, landmark)
+window_days as (
+    -- the days with any event, per block of 62 days of the window
+    select account_id, day_block, bit_count(bit_or(day_bits)) as active_days
+    from window_usage
+    group by account_id, day_block
+),
+
+day_totals as (
+    select account_id, sum(active_days) as active_days
+    from window_days
+    group by account_id
+),
+
+usage_totals as (
+    -- distinct features and users (null user ids not counted)
     select
-        landmarks.account_id,
-        count(distinct cast(usage_events.occurred_at as date)) as active_days,
-        count(distinct usage_events.feature) as features_used,
-        count(distinct usage_events.user_id) as active_users
-    from landmarks
-    inner join usage_events
-        on usage_events.account_id = landmarks.account_id
-        and usage_events.occurred_at >= cast(landmarks.start_date as timestamp)
-        and usage_events.occurred_at < cast(landmarks.landmark_date as timestamp)
-    group by landmarks.account_id
+        account_id,
+        count(distinct feature) as features_used,
+        count(distinct user_id) as active_users
+    from window_usage
+    group by account_id
 ),
 
 adoption as (
@@ -154,10 +163,10 @@ final as (
         landmarks.start_date,
         landmarks.landmark_date,
         landmarks.landmark_days,
-        coalesce(window_usage.active_days, 0) as active_days,
-        coalesce(window_usage.features_used, 0) as features_used,
+        coalesce(cast(day_totals.active_days as bigint), 0) as active_days,
+        coalesce(usage_totals.features_used, 0) as features_used,
         coalesce(adoption.key_features_adopted, 0) as key_features_adopted,
-        coalesce(window_usage.active_users, 0) as active_users,
+        coalesce(usage_totals.active_users, 0) as active_users,
         window_first_value.days_to_first_value is not null as reached_first_value,
         window_first_value.days_to_first_value,
         coalesce(window_first_value.days_to_first_value, landmarks.landmark_days) as days_to_first_value_capped,
@@ -182,8 +191,10 @@ final as (
         on accounts.account_id = landmarks.account_id
     left join starting_subscriptions
         on starting_subscriptions.account_id = landmarks.account_id
-    left join window_usage
-        on window_usage.account_id = landmarks.account_id
+    left join usage_totals
+        on usage_totals.account_id = landmarks.account_id
+    left join day_totals
+        on day_totals.account_id = landmarks.account_id
     left join adoption
         on adoption.account_id = landmarks.account_id
     left join window_tickets

@@ -15,26 +15,9 @@ accounts as (
     select * from stg_accounts
 ),
 
-lagged as (
-    select
-        account_id,
-        month,
-        month_index,
-        month_end,
-        snapshot_date,
-        is_complete_month,
-        first_paid_month,
-        mrr,
-        coalesce(
-            lag(mrr) over (partition by account_id order by month),
-            cast(0 as decimal(18, 2))
-        ) as previous_mrr
-    from account_month_mrr
-),
-
 classified as (
     select
-        lagged.*,
+        account_month_mrr.*,
         case
             when month = first_paid_month then 'new'
             when previous_mrr = 0 and mrr > 0 and $reactivation = 'new' then 'new'
@@ -46,7 +29,7 @@ classified as (
             else 'inactive'
         end as movement,
         mrr - previous_mrr as movement_mrr
-    from lagged
+    from account_month_mrr
 ),
 
 final as (

@@ -19,41 +19,50 @@ as_of_month as (
     from months
 ),
 
-starts as (
+member_months as (
+    -- an account's months are contiguous from its first paid month (its cohort month), so the
+    -- months since start are plain month arithmetic
     select
-        account_id,
+        cohort_month,
         segment,
+        month_index
+            - (extract(year from cohort_month) * 12 + extract(month from cohort_month) - 1) as months_since_start,
+        mrr
+    from account_months
+),
+
+monthly_cells as (
+    -- the finest cell: monthly cohort x segment x months since start
+    select
         cohort_month,
         cast(date_trunc('quarter', cohort_month) as date) as cohort_quarter,
-        min(month_index) as start_index
-    from account_months
-    group by account_id, segment, cohort_month
+        segment,
+        months_since_start,
+        count(*) as accounts,
+        count(case when mrr > 0 then 1 end) as accounts_active,
+        sum(mrr) as mrr_active
+    from member_months
+    group by cohort_month, segment, months_since_start
 ),
 
-members as (
-    -- each account belongs to one monthly and one quarterly cohort
-    select 'month' as cohort_grain, cohort_month as cohort, account_id, segment, start_index from starts
-    union all
-    select 'quarter' as cohort_grain, cohort_quarter as cohort, account_id, segment, start_index from starts
-),
-
-member_months as (
+cells as (
+    -- monthly and quarterly cohorts, per segment and in 'All' (counts and decimal sums add up
+    -- exactly); segment is never null (stg_accounts fills 'Unknown')
     select
-        members.cohort_grain,
-        members.cohort,
-        members.segment,
-        members.account_id,
-        account_months.month_index - members.start_index as months_since_start,
-        account_months.mrr
-    from members
-    inner join account_months
-        on account_months.account_id = members.account_id
-),
-
-segmented as (
-    select cohort_grain, cohort, segment, account_id, months_since_start, mrr from member_months
-    union all
-    select cohort_grain, cohort, 'All' as segment, account_id, months_since_start, mrr from member_months
+        case when grouping(cohort_month) = 0 then 'month' else 'quarter' end as cohort_grain,
+        coalesce(cohort_month, cohort_quarter) as cohort,
+        coalesce(segment, 'All') as segment,
+        months_since_start,
+        cast(sum(accounts) as bigint) as accounts,
+        cast(sum(accounts_active) as bigint) as accounts_active,
+        sum(mrr_active) as mrr_active
+    from monthly_cells
+    group by grouping sets (
+        (cohort_month, segment, months_since_start),
+        (cohort_month, months_since_start),
+        (cohort_quarter, segment, months_since_start),
+        (cohort_quarter, months_since_start)
+    )
 ),
 
 cohort_sizes as (
@@ -61,35 +70,30 @@ cohort_sizes as (
         cohort_grain,
         cohort,
         segment,
-        count(*) as accounts_at_start,
-        sum(mrr) as mrr_at_start
-    from segmented
+        accounts as accounts_at_start,
+        mrr_active as mrr_at_start
+    from cells
     where months_since_start = 0
-    group by cohort_grain, cohort, segment
 ),
 
 cohort_last_start as (
     -- the latest first-paid month among the cohort's members bounds what is observable
-    select cohort_grain, cohort, max(start_index) as last_start_index
-    from members
-    group by cohort_grain, cohort
-),
-
-cells as (
     select
-        cohort_grain,
-        cohort,
-        segment,
-        months_since_start,
-        count(case when mrr > 0 then 1 end) as accounts_active,
-        sum(mrr) as mrr_active
-    from segmented
-    group by cohort_grain, cohort, segment, months_since_start
+        case when grouping(cohort_month) = 0 then 'month' else 'quarter' end as cohort_grain,
+        coalesce(cohort_month, cohort_quarter) as cohort,
+        max(extract(year from cohort_month) * 12 + extract(month from cohort_month) - 1) as last_start_index
+    from monthly_cells
+    group by grouping sets ((cohort_month), (cohort_quarter))
 ),
 
 observable as (
     select
-        cells.*,
+        cells.cohort_grain,
+        cells.cohort,
+        cells.segment,
+        cells.months_since_start,
+        cells.accounts_active,
+        cells.mrr_active,
         cohort_sizes.accounts_at_start,
         cohort_sizes.mrr_at_start,
         cohort_last_start.last_start_index + cells.months_since_start <= as_of_month.complete_index as is_complete

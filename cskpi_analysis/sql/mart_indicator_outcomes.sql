@@ -31,34 +31,34 @@ last_complete as (
     where is_complete_month
 ),
 
+movements as (
+    -- the months with an outcome movement; other months cannot set a flag
+    select account_id, month_index, movement
+    from account_months
+    where movement in ('churn', 'contraction', 'expansion')
+),
+
 future as (
-    -- movements in the 12 months after M, flagged by horizon
+    -- the first month with each movement in the 12 months after M (null if none)
     select
         indicators.account_id,
         indicators.month_index,
-        max(case when account_months.movement = 'churn' and account_months.month_index <= indicators.month_index + 3 then 1 else 0 end) as churn_3m,
-        max(case when account_months.movement = 'churn' and account_months.month_index <= indicators.month_index + 6 then 1 else 0 end) as churn_6m,
-        max(case when account_months.movement = 'churn' then 1 else 0 end) as churn_12m,
-        max(case when account_months.movement = 'contraction' and account_months.month_index <= indicators.month_index + 3 then 1 else 0 end) as contraction_3m,
-        max(case when account_months.movement = 'contraction' and account_months.month_index <= indicators.month_index + 6 then 1 else 0 end) as contraction_6m,
-        max(case when account_months.movement = 'contraction' then 1 else 0 end) as contraction_12m,
-        max(case when account_months.movement = 'expansion' and account_months.month_index <= indicators.month_index + 3 then 1 else 0 end) as expansion_3m,
-        max(case when account_months.movement = 'expansion' and account_months.month_index <= indicators.month_index + 6 then 1 else 0 end) as expansion_6m,
-        max(case when account_months.movement = 'expansion' then 1 else 0 end) as expansion_12m,
-        min(case when account_months.movement = 'churn' then account_months.month_index end)
-            - indicators.month_index as months_to_churn
+        min(case when movements.movement = 'churn' then movements.month_index end) as next_churn_month_index,
+        min(case when movements.movement = 'contraction' then movements.month_index end)
+            as next_contraction_month_index,
+        min(case when movements.movement = 'expansion' then movements.month_index end)
+            as next_expansion_month_index
     from indicators
-    inner join account_months
-        on account_months.account_id = indicators.account_id
-        and account_months.month_index between indicators.month_index + 1 and indicators.month_index + 12
+    inner join movements
+        on movements.account_id = indicators.account_id
+        and movements.month_index between indicators.month_index + 1 and indicators.month_index + 12
     group by indicators.account_id, indicators.month_index
 ),
 
 observability as (
     -- a horizon is observable when its last month is complete
     select
-        indicators.account_id,
-        indicators.month_index,
+        indicators.*,
         indicators.month_index + 3 <= last_complete.last_complete_month_index as observable_3m,
         indicators.month_index + 6 <= last_complete.last_complete_month_index as observable_6m,
         indicators.month_index + 12 <= last_complete.last_complete_month_index as observable_12m
@@ -68,51 +68,75 @@ observability as (
 
 final as (
     select
-        indicators.account_id,
+        observability.account_id,
         accounts.account_name,
         accounts.segment,
-        indicators.month,
-        indicators.month_index,
-        indicators.mrr,
-        indicators.tenure_months,
-        indicators.health_score,
-        indicators.health_score_previous_month,
-        indicators.active_days,
-        indicators.active_users,
-        indicators.key_feature_adoption,
-        indicators.feature_breadth,
-        indicators.active_days_change_3m,
-        indicators.tickets_90d,
-        indicators.median_first_response_hours,
-        indicators.mean_csat_90d,
-        indicators.latest_nps,
-        indicators.check_ins,
-        indicators.qbrs,
-        indicators.cs_touches_90d,
-        indicators.days_to_first_value,
-        indicators.has_first_value,
+        observability.month,
+        observability.month_index,
+        observability.mrr,
+        observability.tenure_months,
+        observability.health_score,
+        observability.health_score_previous_month,
+        observability.active_days,
+        observability.active_users,
+        observability.key_feature_adoption,
+        observability.feature_breadth,
+        observability.active_days_change_3m,
+        observability.tickets_90d,
+        observability.median_first_response_hours,
+        observability.mean_csat_90d,
+        observability.latest_nps,
+        observability.check_ins,
+        observability.qbrs,
+        observability.cs_touches_90d,
+        observability.days_to_first_value,
+        observability.has_first_value,
         observability.observable_3m,
         observability.observable_6m,
         observability.observable_12m,
-        case when observability.observable_3m then coalesce(future.churn_3m, 0) end as churn_3m,
-        case when observability.observable_6m then coalesce(future.churn_6m, 0) end as churn_6m,
-        case when observability.observable_12m then coalesce(future.churn_12m, 0) end as churn_12m,
-        case when observability.observable_3m then coalesce(future.contraction_3m, 0) end as contraction_3m,
-        case when observability.observable_6m then coalesce(future.contraction_6m, 0) end as contraction_6m,
-        case when observability.observable_12m then coalesce(future.contraction_12m, 0) end as contraction_12m,
-        case when observability.observable_3m then coalesce(future.expansion_3m, 0) end as expansion_3m,
-        case when observability.observable_6m then coalesce(future.expansion_6m, 0) end as expansion_6m,
-        case when observability.observable_12m then coalesce(future.expansion_12m, 0) end as expansion_12m,
-        future.months_to_churn
-    from indicators
-    inner join observability
-        on observability.account_id = indicators.account_id
-        and observability.month_index = indicators.month_index
+        case
+            when observability.observable_3m
+                then case when future.next_churn_month_index <= observability.month_index + 3 then 1 else 0 end
+        end as churn_3m,
+        case
+            when observability.observable_6m
+                then case when future.next_churn_month_index <= observability.month_index + 6 then 1 else 0 end
+        end as churn_6m,
+        case
+            when observability.observable_12m
+                then case when future.next_churn_month_index is not null then 1 else 0 end
+        end as churn_12m,
+        case
+            when observability.observable_3m
+                then case when future.next_contraction_month_index <= observability.month_index + 3 then 1 else 0 end
+        end as contraction_3m,
+        case
+            when observability.observable_6m
+                then case when future.next_contraction_month_index <= observability.month_index + 6 then 1 else 0 end
+        end as contraction_6m,
+        case
+            when observability.observable_12m
+                then case when future.next_contraction_month_index is not null then 1 else 0 end
+        end as contraction_12m,
+        case
+            when observability.observable_3m
+                then case when future.next_expansion_month_index <= observability.month_index + 3 then 1 else 0 end
+        end as expansion_3m,
+        case
+            when observability.observable_6m
+                then case when future.next_expansion_month_index <= observability.month_index + 6 then 1 else 0 end
+        end as expansion_6m,
+        case
+            when observability.observable_12m
+                then case when future.next_expansion_month_index is not null then 1 else 0 end
+        end as expansion_12m,
+        future.next_churn_month_index - observability.month_index as months_to_churn
+    from observability
     inner join accounts
-        on accounts.account_id = indicators.account_id
+        on accounts.account_id = observability.account_id
     left join future
-        on future.account_id = indicators.account_id
-        and future.month_index = indicators.month_index
+        on future.account_id = observability.account_id
+        and future.month_index = observability.month_index
 )
 
 select * from final

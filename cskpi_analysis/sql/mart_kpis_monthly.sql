@@ -10,21 +10,18 @@ months as (
     select * from int_months
 ),
 
-segmented as (
-    -- every account month counted once in its segment and once in 'All'
-    select month, segment, mrr, previous_mrr, movement, movement_mrr from account_months
-    union all
-    select month, 'All' as segment, mrr, previous_mrr, movement, movement_mrr from account_months
-),
-
 segments as (
-    select distinct segment from segmented
+    select distinct segment from account_months
+    union
+    select 'All' as segment
 ),
 
 movements as (
+    -- every account month counted in its segment and in 'All' (grouping sets: segment is never
+    -- null, stg_accounts fills 'Unknown')
     select
         month,
-        segment,
+        coalesce(segment, 'All') as segment,
         count(case when previous_mrr > 0 then 1 end) as accounts_start,
         count(case when movement = 'new' then 1 end) as accounts_new,
         count(case when movement = 'expansion' then 1 end) as accounts_expanded,
@@ -40,8 +37,8 @@ movements as (
         sum(case when movement = 'churn' then -movement_mrr else 0 end) as mrr_churned,
         sum(case when movement = 'reactivation' then movement_mrr else 0 end) as mrr_reactivation,
         sum(mrr) as mrr_end
-    from segmented
-    group by month, segment
+    from account_months
+    group by grouping sets ((month, segment), (month))
 ),
 
 grid as (

@@ -36,25 +36,20 @@ pairs as (
         and later.month_index = base.month_index + 12
 ),
 
-segmented as (
-    select month, month_index, is_complete_month, segment, mrr_base, mrr_now from pairs
-    union all
-    select month, month_index, is_complete_month, 'All' as segment, mrr_base, mrr_now from pairs
-),
-
 aggregated as (
+    -- per segment and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown')
     select
         month,
         month_index,
         is_complete_month,
-        segment,
+        coalesce(segment, 'All') as segment,
         count(*) as accounts_base,
         count(case when mrr_now > 0 then 1 end) as accounts_retained,
         sum(mrr_base) as mrr_base,
         sum(case when mrr_now < mrr_base then mrr_now else mrr_base end) as mrr_retained_capped,
         sum(mrr_now) as mrr_now
-    from segmented
-    group by month, month_index, is_complete_month, segment
+    from pairs
+    group by grouping sets ((month, month_index, is_complete_month, segment), (month, month_index, is_complete_month))
 ),
 
 final as (

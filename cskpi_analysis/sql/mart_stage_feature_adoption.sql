@@ -14,6 +14,13 @@ account_months as (
     select * from mart_account_months
 ),
 
+paying_months as (
+    -- accounts paying at the end of the month
+    select account_id, month, segment
+    from mart_account_months
+    where mrr > 0
+),
+
 months as (
     select * from int_months
 ),
@@ -28,17 +35,32 @@ key_features as (
     from (select unnest(cast($key_features as varchar[])) as feature) as configured
 ),
 
-key_feature_events as (
-    -- every event on a key feature, once as itself and once as '(any key feature)'
-    select usage_events.account_id, usage_events.occurred_at, usage_events.feature
+key_feature_months as (
+    -- one row per account, month and key feature used in the month, with its first use
+    select
+        usage_events.account_id,
+        cast(date_trunc('month', usage_events.occurred_at) as date) as month,
+        usage_events.feature,
+        min(usage_events.occurred_at) as first_used_at
     from usage_events
     inner join key_features
         on key_features.feature = usage_events.feature
+    group by usage_events.account_id, cast(date_trunc('month', usage_events.occurred_at) as date), usage_events.feature
+),
+
+first_key_feature_uses as (
+    select account_id, feature, min(first_used_at) as first_used_at
+    from key_feature_months
+    group by account_id, feature
+),
+
+first_uses as (
+    -- each key feature's first use, and the first use of any of them as '(any key feature)'
+    select account_id, feature, first_used_at from first_key_feature_uses
     union all
-    select usage_events.account_id, usage_events.occurred_at, '(any key feature)' as feature
-    from usage_events
-    inner join key_features
-        on key_features.feature = usage_events.feature
+    select account_id, '(any key feature)' as feature, min(first_used_at) as first_used_at
+    from first_key_feature_uses
+    group by account_id
 ),
 
 features as (
@@ -47,72 +69,71 @@ features as (
     select '(any key feature)' as feature from (select count(*) as n from key_features) as counted where n > 0
 ),
 
-early_users as (
-    -- accounts that used the feature within 30 days of their first paid day (trial use counts)
-    select distinct key_feature_events.account_id, key_feature_events.feature
-    from key_feature_events
-    inner join starts
-        on starts.account_id = key_feature_events.account_id
-    where date_diff('day', starts.start_date, cast(key_feature_events.occurred_at as date)) <= 30
-),
-
-early_base as (
-    -- observable starts: their first 30 days are over at as_of
-    select
-        starts.cohort_month as month,
-        starts.segment,
-        features.feature,
-        case when early_users.account_id is not null then 1 else 0 end as adopted
+observable_starts as (
+    -- starts whose first 30 days are over at as_of
+    select account_id, cohort_month as month, segment, start_date
     from starts
-    cross join features
-    left join early_users
-        on early_users.account_id = starts.account_id
-        and early_users.feature = features.feature
-    where starts.observed_days >= 30
+    where observed_days >= 30
 ),
 
-early as (
-    select month, segment, feature, sum(adopted) as numerator, count(*) as denominator
-    from (
-        select month, segment, feature, adopted from early_base
-        union all
-        select month, 'All' as segment, feature, adopted from early_base
-    ) as segmented
-    group by month, segment, feature
+early_users as (
+    -- observable starts that used the feature within 30 days of their first paid day (trial use
+    -- counts): some use on or before day 30 means the first use was
+    select observable_starts.month, observable_starts.segment, observable_starts.account_id, first_uses.feature
+    from first_uses
+    inner join observable_starts
+        on observable_starts.account_id = first_uses.account_id
+    where date_diff('day', observable_starts.start_date, cast(first_uses.first_used_at as date)) <= 30
+),
+
+early_numerators as (
+    -- adopters per segment and in 'All' (segment is never null: stg_accounts fills 'Unknown');
+    -- sum(1) rather than count(*) keeps the numerators' type (a sum of integers)
+    select
+        month,
+        coalesce(segment, 'All') as segment,
+        feature,
+        sum(1) as numerator
+    from early_users
+    group by grouping sets ((month, segment, feature), (month, feature))
+),
+
+early_denominators as (
+    select month, coalesce(segment, 'All') as segment, count(*) as denominator
+    from observable_starts
+    group by grouping sets ((month, segment), (month))
+),
+
+paying_key_feature_months as (
+    -- paying accounts that used a key feature in the month
+    select paying_months.month, paying_months.segment, paying_months.account_id, key_feature_months.feature
+    from key_feature_months
+    inner join paying_months
+        on paying_months.account_id = key_feature_months.account_id
+        and paying_months.month = key_feature_months.month
 ),
 
 monthly_users as (
-    select distinct
-        account_id,
-        cast(date_trunc('month', occurred_at) as date) as month,
-        feature
-    from key_feature_events
+    -- each key feature as itself, and any of them as '(any key feature)'
+    select month, segment, account_id, feature from paying_key_feature_months
+    union all
+    select distinct month, segment, account_id, '(any key feature)' as feature from paying_key_feature_months
 ),
 
-ongoing_base as (
-    -- accounts paying at the end of the month, and whether they used the feature in it
+ongoing_numerators as (
     select
-        account_months.month,
-        account_months.segment,
-        features.feature,
-        case when monthly_users.account_id is not null then 1 else 0 end as adopted
-    from account_months
-    cross join features
-    left join monthly_users
-        on monthly_users.account_id = account_months.account_id
-        and monthly_users.month = account_months.month
-        and monthly_users.feature = features.feature
-    where account_months.mrr > 0
+        month,
+        coalesce(segment, 'All') as segment,
+        feature,
+        sum(1) as numerator
+    from monthly_users
+    group by grouping sets ((month, segment, feature), (month, feature))
 ),
 
-ongoing as (
-    select month, segment, feature, sum(adopted) as numerator, count(*) as denominator
-    from (
-        select month, segment, feature, adopted from ongoing_base
-        union all
-        select month, 'All' as segment, feature, adopted from ongoing_base
-    ) as segmented
-    group by month, segment, feature
+ongoing_denominators as (
+    select month, coalesce(segment, 'All') as segment, count(*) as denominator
+    from paying_months
+    group by grouping sets ((month, segment), (month))
 ),
 
 segments as (
@@ -134,23 +155,33 @@ final as (
         grid.is_complete_month,
         grid.segment,
         grid.feature,
-        coalesce(early.numerator, 0) as early_adoption_rate_numerator,
-        coalesce(early.denominator, 0) as early_adoption_rate_denominator,
-        case when early.denominator > 0 then cast(early.numerator as double) / early.denominator end
-            as early_adoption_rate,
-        coalesce(ongoing.numerator, 0) as ongoing_adoption_rate_numerator,
-        coalesce(ongoing.denominator, 0) as ongoing_adoption_rate_denominator,
-        case when ongoing.denominator > 0 then cast(ongoing.numerator as double) / ongoing.denominator end
-            as ongoing_adoption_rate
+        coalesce(early_numerators.numerator, 0) as early_adoption_rate_numerator,
+        coalesce(early_denominators.denominator, 0) as early_adoption_rate_denominator,
+        case
+            when early_denominators.denominator > 0
+                then cast(coalesce(early_numerators.numerator, 0) as double) / early_denominators.denominator
+        end as early_adoption_rate,
+        coalesce(ongoing_numerators.numerator, 0) as ongoing_adoption_rate_numerator,
+        coalesce(ongoing_denominators.denominator, 0) as ongoing_adoption_rate_denominator,
+        case
+            when ongoing_denominators.denominator > 0
+                then cast(coalesce(ongoing_numerators.numerator, 0) as double) / ongoing_denominators.denominator
+        end as ongoing_adoption_rate
     from grid
-    left join early
-        on early.month = grid.month
-        and early.segment = grid.segment
-        and early.feature = grid.feature
-    left join ongoing
-        on ongoing.month = grid.month
-        and ongoing.segment = grid.segment
-        and ongoing.feature = grid.feature
+    left join early_numerators
+        on early_numerators.month = grid.month
+        and early_numerators.segment = grid.segment
+        and early_numerators.feature = grid.feature
+    left join early_denominators
+        on early_denominators.month = grid.month
+        and early_denominators.segment = grid.segment
+    left join ongoing_numerators
+        on ongoing_numerators.month = grid.month
+        and ongoing_numerators.segment = grid.segment
+        and ongoing_numerators.feature = grid.feature
+    left join ongoing_denominators
+        on ongoing_denominators.month = grid.month
+        and ongoing_denominators.segment = grid.segment
 )
 
 select * from final

@@ -14,8 +14,22 @@ with months as (
     select * from int_months
 ),
 
-account_months as (
+paying_months as (
+    -- accounts paying at the end of the month
     select * from mart_account_months
+    where mrr > 0
+),
+
+scored_months as (
+    -- the same, read again for the health scores (a CTE read twice would be materialised)
+    select * from mart_account_months
+    where mrr > 0
+),
+
+expansion_months as (
+    -- months in which each account expanded, with the snapshot day that saw it
+    select * from mart_account_months
+    where movement = 'expansion'
 ),
 
 kpis_monthly as (
@@ -69,101 +83,101 @@ last_complete as (
     select max(month_index) as month_index from months where is_complete_month
 ),
 
-starts_segmented as (
-    -- every started account once in its segment and once in 'All'
-    select starts.*, segment as report_segment from starts
-    union all
-    select starts.*, 'All' as report_segment from starts
-),
-
 onboarding as (
-    -- time to first value, activation and onboarding completion, by start cohort month;
+    -- time to first value, activation and onboarding completion, by start cohort month, per segment
+    -- and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown');
     -- skipped entirely when no account has a first value / onboarding milestone (no data)
     select
         cohort_month as month,
-        report_segment as segment,
+        coalesce(segment, 'All') as segment,
         'time_to_first_value_median' as kpi_id,
         percentile_cont(0.5) within group (order by days_to_first_value) as statistic,
         cast(null as double) as numerator,
         cast(count(*) as double) as denominator
-    from starts_segmented
+    from starts
     where days_to_first_value <= 90
         -- whole cohorts only: every member observed for 90 days, so late reachers are not missing
         and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
-    group by cohort_month, report_segment
+    group by grouping sets ((cohort_month, segment), (cohort_month))
     union all
     select
         cohort_month,
-        report_segment,
+        coalesce(segment, 'All'),
         'time_to_first_value_p90',
         percentile_cont(0.9) within group (order by days_to_first_value),
         cast(null as double),
         cast(count(*) as double)
-    from starts_segmented
+    from starts
     where days_to_first_value <= 90
         and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
-    group by cohort_month, report_segment
+    group by grouping sets ((cohort_month, segment), (cohort_month))
     union all
     select
         cohort_month,
-        report_segment,
+        coalesce(segment, 'All'),
         'activation_rate',
         cast(null as double),
         cast(count(case when days_to_first_value <= 30 then 1 end) as double),
         cast(count(*) as double)
-    from starts_segmented
+    from starts
     where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 30
         and exists (select 1 from starts as known where known.first_value_at is not null)
-    group by cohort_month, report_segment
+    group by grouping sets ((cohort_month, segment), (cohort_month))
     union all
     select
         cohort_month,
-        report_segment,
+        coalesce(segment, 'All'),
         'onboarding_completion_rate',
         cast(null as double),
         cast(count(case when days_to_onboarding_complete <= 90 then 1 end) as double),
         cast(count(*) as double)
-    from starts_segmented
+    from starts
     where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
         and exists (select 1 from starts as known where known.onboarding_complete_at is not null)
-    group by cohort_month, report_segment
+    group by grouping sets ((cohort_month, segment), (cohort_month))
 ),
 
 adoption_accounts as (
     -- accounts paying at the end of the month, with their usage of the month (none = zeros)
     select
-        account_months.month,
-        account_months.segment,
+        paying_months.month,
+        paying_months.segment,
         coalesce(usage_months.active_days, 0) as active_days,
         coalesce(usage_months.active_users, 0) as active_users,
         coalesce(usage_months.feature_breadth, 0) as feature_breadth,
         coalesce(usage_months.key_features_used, 0) as key_features_used,
         usage_months.account_id is not null as is_active
-    from account_months
+    from paying_months
     left join usage_months
-        on usage_months.account_id = account_months.account_id
-        and usage_months.month = account_months.month
-    where account_months.mrr > 0
-        and exists (select 1 from usage_months as known)
-),
-
-adoption_segmented as (
-    select adoption_accounts.*, segment as report_segment from adoption_accounts
-    union all
-    select adoption_accounts.*, 'All' as report_segment from adoption_accounts
+        on usage_months.account_id = paying_months.account_id
+        and usage_months.month = paying_months.month
+    where exists (select 1 from usage_months as known)
 ),
 
 engagement as (
-    -- engagement score of each paying account-month, 0-100:
+    -- engagement score of each paying account-month, 0-100 (null when no key features are configured):
     -- min(active_days / 20, 1) * 50 + min(distinct features / 5, 1) * 30 + key features used share * 20
     select
-        adoption_segmented.*,
+        adoption_accounts.*,
         least(active_days / 20.0, 1.0) * 50
             + least(feature_breadth / 5.0, 1.0) * 30
-            + cast(key_features_used as double) / key_feature_count.key_features * 20 as engagement_score
-    from adoption_segmented
+            + cast(key_features_used as double) / nullif(key_feature_count.key_features, 0) * 20 as engagement_score
+    from adoption_accounts
     cross join key_feature_count
-    where key_feature_count.key_features > 0
+),
+
+usage_counts as (
+    -- the usage KPIs' numerators and denominators in one pass, per segment and in 'All'
+    select
+        month,
+        coalesce(segment, 'All') as segment,
+        sum(case when is_active then feature_breadth end) as feature_breadth_of_active,
+        count(case when is_active then 1 end) as active_accounts,
+        count(case when active_users >= 3 then 1 end) as accounts_with_3_plus_active_users,
+        sum(engagement_score) as engagement_score,
+        count(*) as paying_accounts
+    from engagement
+    group by grouping sets ((month, segment), (month))
 ),
 
 adoption as (
@@ -185,46 +199,41 @@ adoption as (
         cast(feature_adoption.ongoing_adoption_rate_denominator as double)
     from feature_adoption
     union all
-    select
-        month,
-        report_segment,
-        'breadth_of_use',
-        cast(null as double),
-        cast(sum(feature_breadth) as double),
-        cast(count(*) as double)
-    from adoption_segmented
-    where is_active
-    group by month, report_segment
+    -- breadth of use is over active accounts only: no row without one
+    select month, segment, 'breadth_of_use', cast(null as double),
+        cast(feature_breadth_of_active as double), cast(active_accounts as double)
+    from usage_counts
+    where active_accounts > 0
     union all
-    select
-        month,
-        report_segment,
-        'accounts_with_3_plus_active_users_rate',
-        cast(null as double),
-        cast(count(case when active_users >= 3 then 1 end) as double),
-        cast(count(*) as double)
-    from adoption_segmented
-    group by month, report_segment
+    select month, segment, 'accounts_with_3_plus_active_users_rate', cast(null as double),
+        cast(accounts_with_3_plus_active_users as double), cast(paying_accounts as double)
+    from usage_counts
     union all
-    select
-        month,
-        report_segment,
-        'engagement_score',
-        cast(null as double),
-        sum(engagement_score),
-        cast(count(*) as double)
-    from engagement
-    group by month, report_segment
+    -- no key features configured: no engagement score
+    select month, segment, 'engagement_score', cast(null as double),
+        engagement_score, cast(paying_accounts as double)
+    from usage_counts
+    cross join key_feature_count
+    where key_feature_count.key_features > 0
 ),
 
 renewals_segmented as (
+    -- each renewal with its account's segment; a renewal of an account missing from the accounts
+    -- table has a null segment and counts in 'All' only
     select renewals.anniversary_month as month, accounts.segment, renewals.is_renewed
     from renewals
-    inner join accounts
+    left join accounts
         on accounts.account_id = renewals.account_id
-    union all
-    select renewals.anniversary_month as month, 'All' as segment, renewals.is_renewed
-    from renewals
+),
+
+renewal_counts as (
+    select
+        month,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
+        count(case when is_renewed then 1 end) as renewed,
+        count(*) as anniversaries
+    from renewals_segmented
+    group by grouping sets ((month, segment), (month))
 ),
 
 retention as (
@@ -244,9 +253,9 @@ retention as (
     from kpis_monthly
     union all
     select month, segment, 'renewal_rate', cast(null as double),
-        cast(count(case when is_renewed then 1 end) as double), cast(count(*) as double)
-    from renewals_segmented
-    group by month, segment
+        cast(renewed as double), cast(anniversaries as double)
+    from renewal_counts
+    where segment is not null
     union all
     select month, segment, 'logo_churn_rate', cast(null as double),
         cast(logo_churn_rate_numerator as double), cast(logo_churn_rate_denominator as double)
@@ -285,13 +294,6 @@ retention as (
     from retention_t12m
 ),
 
-expansion_months as (
-    -- months in which each account expanded, with the snapshot day that saw it
-    select account_id, month_index, snapshot_date
-    from account_months
-    where movement = 'expansion'
-),
-
 activated_expansions as (
     -- accounts activated (first value within 30 days) whose 12 months after the start month
     -- are complete, and whether they expanded in those 12 months
@@ -322,40 +324,26 @@ first_expansions as (
     group by starts.account_id, starts.cohort_month, starts.segment, starts.start_date
 ),
 
-expansion_accounts as (
-    select month, segment, mrr from account_months where movement = 'expansion'
-    union all
-    select month, 'All' as segment, mrr from account_months where movement = 'expansion'
-),
-
 expansion as (
     select
         cohort_month as month,
-        segment,
+        coalesce(segment, 'All') as segment,
         'activation_to_expansion_rate' as kpi_id,
         cast(null as double) as statistic,
         cast(sum(expanded) as double) as numerator,
         cast(count(*) as double) as denominator
-    from (
-        select cohort_month, segment, expanded from activated_expansions
-        union all
-        select cohort_month, 'All' as segment, expanded from activated_expansions
-    ) as segmented
-    group by cohort_month, segment
+    from activated_expansions
+    group by grouping sets ((cohort_month, segment), (cohort_month))
     union all
     select
         cohort_month,
-        segment,
+        coalesce(segment, 'All'),
         'time_to_first_expansion_median',
         percentile_cont(0.5) within group (order by days_to_first_expansion),
         cast(null as double),
         cast(count(*) as double)
-    from (
-        select cohort_month, segment, days_to_first_expansion from first_expansions
-        union all
-        select cohort_month, 'All' as segment, days_to_first_expansion from first_expansions
-    ) as segmented
-    group by cohort_month, segment
+    from first_expansions
+    group by grouping sets ((cohort_month, segment), (cohort_month))
     union all
     select month, segment, 'expansion_rate', cast(null as double),
         cast(expansion_rate_numerator as double), cast(expansion_rate_denominator as double)
@@ -377,10 +365,10 @@ expansion as (
         cast(12 * mrr_end as double), cast(null as double)
     from kpis_monthly
     union all
-    select month, segment, 'average_revenue_per_expansion_account', cast(null as double),
+    select month, coalesce(segment, 'All'), 'average_revenue_per_expansion_account', cast(null as double),
         cast(sum(mrr) as double), cast(count(*) as double)
-    from expansion_accounts
-    group by month, segment
+    from expansion_months
+    group by grouping sets ((month, segment), (month))
 ),
 
 advocacy as (
@@ -397,54 +385,59 @@ advocacy as (
 ),
 
 tickets_segmented as (
-    select tickets.*, accounts.segment as report_segment
+    -- each ticket with its account's segment; a ticket of an account missing from the accounts
+    -- table has a null segment and counts in 'All' only
+    select tickets.*, accounts.segment
     from tickets
-    inner join accounts
+    left join accounts
         on accounts.account_id = tickets.account_id
-    union all
-    select tickets.*, 'All' as report_segment
-    from tickets
 ),
 
-support as (
+support_segmented as (
     select
         resolved_month as month,
-        report_segment as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         'average_resolution_time_hours' as kpi_id,
         cast(null as double) as statistic,
         sum(resolution_hours) as numerator,
         cast(count(*) as double) as denominator
     from tickets_segmented
     where resolved_month is not null
-    group by resolved_month, report_segment
+    group by grouping sets ((resolved_month, segment), (resolved_month))
     union all
     select
         first_response_month,
-        report_segment,
+        case when grouping(segment) = 1 then 'All' else segment end,
         'first_response_time_median_hours',
         percentile_cont(0.5) within group (order by first_response_hours),
         cast(null as double),
         cast(count(*) as double)
     from tickets_segmented
     where first_response_month is not null
-    group by first_response_month, report_segment
+    group by grouping sets ((first_response_month, segment), (first_response_month))
     union all
-    select csat_month, report_segment, 'csat_average', cast(null as double),
-        cast(sum(csat) as double), cast(count(*) as double)
+    select csat_month, case when grouping(segment) = 1 then 'All' else segment end, 'csat_average',
+        cast(null as double), cast(sum(csat) as double), cast(count(*) as double)
     from tickets_segmented
     where csat is not null
-    group by csat_month, report_segment
+    group by grouping sets ((csat_month, segment), (csat_month))
     union all
-    select csat_month, report_segment, 'csat_satisfied_rate', cast(null as double),
-        cast(count(case when csat >= 4 then 1 end) as double), cast(count(*) as double)
+    select csat_month, case when grouping(segment) = 1 then 'All' else segment end, 'csat_satisfied_rate',
+        cast(null as double), cast(count(case when csat >= 4 then 1 end) as double), cast(count(*) as double)
     from tickets_segmented
     where csat is not null
-    group by csat_month, report_segment
+    group by grouping sets ((csat_month, segment), (csat_month))
     union all
-    select opened_month, report_segment, 'ticket_volume', cast(count(*) as double),
-        cast(count(*) as double), cast(null as double)
+    select opened_month, case when grouping(segment) = 1 then 'All' else segment end, 'ticket_volume',
+        cast(count(*) as double), cast(count(*) as double), cast(null as double)
     from tickets_segmented
-    group by opened_month, report_segment
+    group by grouping sets ((opened_month, segment), (opened_month))
+),
+
+support as (
+    -- tickets of unknown accounts count in 'All' only
+    select * from support_segmented
+    where segment is not null
 ),
 
 latest_scores as (
@@ -460,35 +453,26 @@ latest_scores as (
 ),
 
 scored_accounts as (
-    -- paying accounts at the end of the month with their latest score of the month, once per segment and in 'All'
-    select account_months.month, account_months.segment, latest_scores.score
-    from account_months
+    -- paying accounts at the end of the month with their latest score of the month
+    select scored_months.month, scored_months.segment, latest_scores.score
+    from scored_months
     inner join latest_scores
-        on latest_scores.account_id = account_months.account_id
-        and latest_scores.month = account_months.month
+        on latest_scores.account_id = scored_months.account_id
+        and latest_scores.month = scored_months.month
         and latest_scores.recency = 1
-    where account_months.mrr > 0
-    union all
-    select account_months.month, 'All' as segment, latest_scores.score
-    from account_months
-    inner join latest_scores
-        on latest_scores.account_id = account_months.account_id
-        and latest_scores.month = account_months.month
-        and latest_scores.recency = 1
-    where account_months.mrr > 0
 ),
 
 health as (
     -- customer health score: the mean vendor score of scored paying accounts (its calibration is tested elsewhere)
     select
         month,
-        segment,
+        coalesce(segment, 'All') as segment,
         'customer_health_score' as kpi_id,
         cast(null as double) as statistic,
         sum(score) as numerator,
         cast(count(*) as double) as denominator
     from scored_accounts
-    group by month, segment
+    group by grouping sets ((month, segment), (month))
 ),
 
 measured as (

@@ -19,23 +19,18 @@ classified as (
         on accounts.account_id = latest.account_id
 ),
 
-segmented as (
-    select period_grain, period, segment, category from classified
-    union all
-    select period_grain, period, 'All' as segment, category from classified
-),
-
 counts as (
+    -- per segment and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown')
     select
         period_grain,
         period,
-        segment,
+        coalesce(segment, 'All') as segment,
         count(case when category = 'promoter' then 1 end) as promoters,
         count(case when category = 'passive' then 1 end) as passives,
         count(case when category = 'detractor' then 1 end) as detractors,
         count(*) as responses
-    from segmented
-    group by period_grain, period, segment
+    from classified
+    group by grouping sets ((period_grain, period, segment), (period_grain, period))
 ),
 
 shares as (
