@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import html
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -93,6 +96,21 @@ class Report:
 def find_notebooks(folder: Path) -> list[Path]:
     """The marimo notebooks ``NN_topic.py`` in ``folder``, in file-name order."""
     return sorted(p for p in Path(folder).glob(NOTEBOOK_GLOB) if p.is_file())
+
+
+def default_notebooks() -> Path:
+    """The suite's notebooks, wherever cskpi is installed.
+
+    A source checkout (an editable install) has them in ``notebooks/`` beside the package;
+    ``pip install`` puts them in ``<prefix>/share/cskpi/notebooks``. The working directory
+    plays no part.
+    """
+    checkout = Path(__file__).resolve().parents[1] / "notebooks"
+    installed = Path(sys.prefix) / "share" / "cskpi" / "notebooks"
+    for folder in (checkout, installed):
+        if find_notebooks(folder):
+            return folder
+    raise ReportError(f"the cskpi notebooks are missing: neither {checkout} nor {installed} holds NN_topic.py files")
 
 
 def frontend_dir() -> Path:
@@ -471,12 +489,44 @@ def export_html(
     if database is not None:
         command += ["--db", str(database)]
         env["CSKPI_NO_BUILD"] = "1"
-    try:
-        return subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
-        )
-    except subprocess.TimeoutExpired:
-        raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped") from None
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: ended as a whole (see _end_children)
+    ) as process:
+        with _CHILDREN_LOCK:
+            _CHILDREN.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _end(process)
+            raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped") from None
+        finally:
+            with _CHILDREN_LOCK:
+                _CHILDREN.discard(process)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+_CHILDREN: set[subprocess.Popen[str]] = set()
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _end(process: subprocess.Popen[str]) -> None:
+    """End an export and everything it started (its process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _end_children() -> None:
+    """End every running export: called when the report is interrupted (Ctrl-C, SIGTERM) or fails."""
+    with _CHILDREN_LOCK:
+        running = list(_CHILDREN)
+    for process in running:
+        _end(process)
 
 
 def check_page(page: str) -> list[str]:
@@ -538,7 +588,8 @@ def _export_all(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     done: dict[Path, Report] = {}
     failures: dict[Path, ReportError] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(export_report, n, data_dir, building, timeout, database): n for n in notebooks}
         for number, future in enumerate(as_completed(futures), start=1):
             notebook = futures[future]
@@ -548,6 +599,11 @@ def _export_all(
             except ReportError as exc:
                 failures[notebook] = exc
                 progress(f"[{number}/{len(notebooks)}] {notebook.stem} failed\n")
+    except BaseException:  # interrupted: no export may outlive the command
+        pool.shutdown(wait=False, cancel_futures=True)
+        _end_children()
+        raise
+    pool.shutdown(wait=True)
     for notebook in notebooks:
         if notebook in failures:
             raise failures[notebook]
@@ -596,7 +652,9 @@ def _swap_in(built: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, data_dir: Path | None = None) -> None:
+    if data_dir is not None and _inside(os.path.realpath(data_dir), str(out)):
+        raise ReportError(f"--out {out} is inside the data folder {data_dir}; write the reports elsewhere")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER_FILE).exists())):
         raise ReportError(f"{out} exists and was not written by 'cskpi report'; choose another --out or remove it")
 
@@ -638,7 +696,7 @@ def build_reports(
     if not notebooks:
         raise ReportError("no notebooks to export (expected notebooks/NN_topic.py)")
     out = Path(out)
-    _check_out(out)
+    _check_out(out, Path(data_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     data_dir = Path(data_dir).resolve()
     building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))

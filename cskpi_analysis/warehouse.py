@@ -49,6 +49,7 @@ import fcntl
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -243,11 +244,11 @@ def _check_target(database: Path, data_dir: Path) -> None:
         if head[8:12] != _DUCKDB_MAGIC:
             raise ConfigError(f"--db {database} exists and is not a DuckDB file; refusing to replace it")
     try:
-        inside = database.resolve().parent == data_dir.resolve()
+        inside = database.resolve().is_relative_to(data_dir.resolve())
     except OSError:
         inside = False
-    if inside and database.suffix.lower() in (".csv", ".parquet"):
-        raise ConfigError(f"--db {database} would replace a source file; give a .duckdb file elsewhere")
+    if inside:
+        raise ConfigError(f"--db {database} is inside the data folder {data_dir}; the exports are never written to")
 
 
 @contextlib.contextmanager
@@ -256,7 +257,11 @@ def _build_lock(database: Path) -> Iterator[None]:
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = database.with_name(database.name + ".lock")
     with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"cskpi: another build is writing {database}; waiting for it", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

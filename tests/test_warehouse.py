@@ -150,6 +150,17 @@ def test_a_source_file_is_never_replaced_by_a_warehouse(folder):
     assert (folder / "accounts.csv").read_bytes() == before
 
 
+def test_no_warehouse_and_no_report_is_ever_written_inside_the_data_folder(folder, tmp_path):
+    from cskpi_analysis.report import ReportError, build_reports
+
+    listing = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(ConfigError, match="inside the data folder"):
+        open_warehouse(folder, database=folder / "kpis.duckdb")
+    with pytest.raises(ReportError, match="inside the data folder"):
+        build_reports(folder, folder / "reports", [REPO / "notebooks" / "00_data_quality.py"])
+    assert sorted(p.name for p in folder.iterdir()) == listing
+
+
 def test_the_default_warehouse_lives_in_the_cache_not_in_the_data_folder(folder, tmp_path, monkeypatch):
     monkeypatch.setenv("CSKPI_CACHE_DIR", str(tmp_path / "cache"))
     listing = sorted(p.name for p in folder.iterdir())

@@ -31,8 +31,8 @@ HELP = "export every notebook as an offline HTML report into --out (with index.h
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: %(default)s)")
-    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"),
-                        help="folder of marimo notebooks NN_topic.py (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--notebooks", type=Path, default=None,
+                        help="folder of marimo notebooks NN_topic.py (default: the suite's own, found from any directory)")  # fmt: skip
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds one notebook may take (default: %(default)s)"
     )
@@ -42,13 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cskpi_analysis.report import ReportError, build_reports, find_notebooks
+    from cskpi_analysis.report import ReportError, build_reports, default_notebooks, find_notebooks
 
     with open_warehouse_of(args) as wh:  # validated and built once (or opened, if up to date)
         database = wh.path
-    notebooks = find_notebooks(args.notebooks)
+    folder = args.notebooks if args.notebooks is not None else default_notebooks()
+    notebooks = find_notebooks(folder)
     if not notebooks:
-        raise ReportError(f"no notebooks NN_topic.py in {args.notebooks}/")
+        raise ReportError(f"no notebooks NN_topic.py in {folder}/")
     reports = build_reports(args.data_dir, args.out, notebooks, timeout=args.timeout, database=database, jobs=args.jobs)
     print(f"{len(reports)} report(s) in {args.out}/ (index.html); open them with: cskpi serve {args.out}")
     return 0

@@ -1,0 +1,103 @@
+"""An interrupted report leaves nothing behind: no temporary folder, no running export.
+
+``cskpi report`` exports notebooks in child processes (``marimo export``). SIGTERM (what a
+scheduler or ``kill`` sends) unwinds the command like Ctrl-C (cli._terminate): the children are
+ended as process groups and the half-built report folder is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cskpi_analysis.report import default_notebooks, find_notebooks
+
+SLEEPING_NOTEBOOK = textwrap.dedent(
+    """
+    import marimo
+
+    app = marimo.App()
+
+
+    @app.cell
+    def _():
+        import time
+
+        time.sleep(120)
+        return
+
+
+    if __name__ == "__main__":
+        app.run()
+    """
+)
+
+DRIVER = textwrap.dedent(
+    """
+    import signal, sys
+    from pathlib import Path
+    from cskpi_analysis import cli
+    from cskpi_analysis.report import build_reports
+
+    signal.signal(signal.SIGTERM, cli._terminate)
+    try:
+        build_reports(Path(sys.argv[1]), Path(sys.argv[2]), [Path(sys.argv[3])], jobs=1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    """
+)
+
+
+def _children(pid: int) -> list[int]:
+    """Every process whose command line mentions the sleeping notebook (the export and what it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"00_sleep.py" in command and int(entry.name) != pid:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find child processes")
+def test_sigterm_ends_the_exports_and_removes_the_half_built_report(tmp_path):
+    notebook = tmp_path / "notebooks" / "00_sleep.py"
+    notebook.parent.mkdir()
+    notebook.write_text(SLEEPING_NOTEBOOK)
+    out = tmp_path / "site" / "reports"
+    data = tmp_path / "data"
+    data.mkdir()
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(data), str(out), str(notebook)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 60
+    while not _children(driver.pid) and time.monotonic() < deadline and driver.poll() is None:
+        time.sleep(0.2)  # wait for the export to start
+    assert _children(driver.pid), f"the export never started: {driver.stderr.read().decode()[-500:]}"
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".reports.building-")]
+    os.kill(driver.pid, signal.SIGTERM)
+    assert driver.wait(timeout=30) == 130
+    time.sleep(0.5)
+    assert _children(driver.pid) == []  # no orphaned marimo export
+    assert list(out.parent.iterdir()) == []  # neither the half-built folder nor a report
+
+
+def test_the_suites_notebooks_are_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = default_notebooks()
+    assert [p.name for p in find_notebooks(folder)][:2] == ["00_data_quality.py", "01_kpi_overview.py"]
+    assert folder.is_absolute()
