@@ -12,6 +12,7 @@ from which table is missing (the registries' ``needs``), not from the data's num
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import shutil
@@ -342,7 +343,8 @@ def _run_notebook(path: Path) -> str:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     outputs, _ = module.app.run()
-    return "\n".join(getattr(output, "text", "") for output in outputs)
+    # the rendered HTML: names from the data are entity-escaped (narrative.user_text), so read it as text
+    return html.unescape("\n".join(getattr(output, "text", "") for output in outputs))
 
 
 NOTEBOOK_SENTENCES = {
