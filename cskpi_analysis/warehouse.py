@@ -153,6 +153,15 @@ def _listing(data_dir: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _module_digest(function: Callable[..., Any]) -> str:
+    """A short hash of the source file of the module that defines ``function``."""
+    module = sys.modules.get(getattr(function, "__module__", ""), None)
+    source = getattr(module, "__file__", None)
+    if not source or not Path(source).is_file():
+        return "nosource"
+    return hashlib.blake2b(Path(source).read_bytes(), digest_size=6).hexdigest()
+
+
 def code_version() -> str:
     """The package version and a hash of the SQL models and the modules that shape a build."""
     from cskpi_analysis import __version__
@@ -400,7 +409,11 @@ class Warehouse:
         return variant
 
     def cached(self, name: str, compute: Callable[[Warehouse], Any]) -> Any:
-        """``compute(self)``, computed once per warehouse and kept beside its file (a pandas frame)."""
+        """``compute(self)``, computed once per warehouse and kept beside its file (a pandas frame).
+
+        The kept result is keyed by the warehouse's fingerprint and by the source of the module
+        that defines ``compute``, so changing that code computes it again.
+        """
         if name in self._memo:
             return self._memo[name]
         import pandas as pd
@@ -408,7 +421,8 @@ class Warehouse:
         if self.path is None or not self.fingerprint:
             value = compute(self)
         else:
-            store = _sidecar(self.path) / "results" / f"{name}-{self.fingerprint}.parquet"
+            key = f"{self.fingerprint}-{_module_digest(compute)}"
+            store = _sidecar(self.path) / "results" / f"{name}-{key}.parquet"
             if store.is_file():
                 value = pd.read_parquet(store)
             else:

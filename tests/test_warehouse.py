@@ -201,3 +201,21 @@ def test_notebooks_opened_on_a_built_warehouse_neither_validate_nor_build(tmp_pa
         spec.loader.exec_module(module)
         module.app.run()  # raises if a cell fails
     assert counted == {"validate": 1, "build": 1}
+
+
+def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(folder, tmp_path, monkeypatch):
+    db = tmp_path / "wh.duckdb"
+    calls = []
+
+    def compute(wh):
+        calls.append(1)
+        return pd.DataFrame({"x": [len(calls)]})
+
+    with open_warehouse(folder, database=db) as wh:
+        wh.cached("probe", compute)
+    with open_warehouse(folder, database=db) as wh:
+        assert wh.cached("probe", compute)["x"].tolist() == [1]  # kept: not computed again
+    monkeypatch.setattr(wh_module, "_module_digest", lambda function: "changed")
+    with open_warehouse(folder, database=db) as wh:
+        assert wh.cached("probe", compute)["x"].tolist() == [2]
+    assert len(calls) == 2
