@@ -80,6 +80,8 @@ class Report:
     question : the sentence after the title: the question the notebook answers.
     charts : number of Vega/Vega-Lite chart outputs in the report.
     seconds : wall time of the export.
+    left_out : sections or items the notebook left out for lack of data (its "left out —"
+        sentences); the index marks such a report.
     """
 
     notebook: Path
@@ -88,6 +90,7 @@ class Report:
     question: str
     charts: int
     seconds: float
+    left_out: int = 0
 
 
 # --- discovery and the frontend bundle ---
@@ -572,7 +575,8 @@ def export_report(
     title, question = title_and_question(page, fallback=notebook.stem)
     page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
     target.write_text(page, encoding="utf-8")
-    return Report(notebook, target.name, title, question, chart_count(page), time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return Report(notebook, target.name, title, question, chart_count(page), seconds, left_out_count(page))
 
 
 def _export_all(
@@ -610,11 +614,33 @@ def _export_all(
     return [done[n] for n in notebooks]
 
 
+LEFT_OUT_MARK = "left out \u2014"
+"""How every "X: left out — needs Y." sentence reads (quality.LeftOut.sentence)."""
+
+
+def left_out_count(page: str) -> int:
+    """How many items the exported page says are left out ("X: left out — needs Y.")."""
+    try:
+        snapshot = session_snapshot(page)
+    except ReportError:
+        return 0
+    text = html.unescape(json.dumps(snapshot, ensure_ascii=False))
+    # an output is stored in several forms (HTML, Markdown): count each left-out item once
+    return len(set(re.findall(r"([^<>\"\n]{1,160}?): " + LEFT_OUT_MARK, text)))
+
+
 def index_page(reports: Sequence[Report], data_name: str) -> str:
-    """The ``index.html`` that lists the reports: title, question, link."""
+    """The ``index.html`` that lists the reports: title, question, link, and a mark on those with
+    sections left out for lack of data."""
     items = "\n".join(
         f'    <li><a href="{html.escape(r.file_name)}">{html.escape(r.title)}</a>'
         + (f"<p>{html.escape(r.question)}</p>" if r.question else "")
+        + (
+            f'<p class="left-out">Some sections are left out: the data lacks what they need '
+            f"({r.left_out} left out; the report says what would enable each).</p>"
+            if r.left_out
+            else ""
+        )
         + "</li>"
         for r in reports
     )
@@ -627,7 +653,7 @@ def index_page(reports: Sequence[Report], data_name: str) -> str:
   <style>
     body {{ font-family: Helvetica, Arial, sans-serif; max-width: 48rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
     li {{ margin: 0 0 1.2rem; }} a {{ font-size: 1.15rem; font-weight: 600; color: #0072B2; }}
-    p {{ margin: .25rem 0 0; color: #444; }}
+    p {{ margin: .25rem 0 0; color: #444; }} .left-out {{ color: #9a5b00; }}
   </style>
 </head>
 <body>

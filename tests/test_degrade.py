@@ -390,3 +390,21 @@ def test_source_files_are_byte_identical_afterwards(folders, snapshots):
     """Runs last in this module: nothing above wrote to a data folder."""
     for name, folder in folders.items():
         assert _snapshot(folder) == snapshots[name], name
+
+
+# --------------------------------------------------------------------------- the report index
+
+
+def test_the_report_index_marks_a_report_with_sections_left_out():
+    from cskpi_analysis.report import Report, index_page, left_out_count
+
+    sentences = ["Active days by day 30: left out — needs usage_events.", "QBRs: left out — needs cs_activities."]
+    cell = {"outputs": [{"data": {"text/html": f"<p>{s}</p>", "text/markdown": s}} for s in sentences]}
+    page = "<script>window.__MARIMO__ = {" + '"session": ' + json.dumps({"cells": [cell]}) + "}</script>"
+    assert left_out_count(page) == 2  # each item once, although stored as HTML and as Markdown
+    assert left_out_count('<script>{"session": {"cells": []}}</script>') == 0
+    thin = Report(Path("03.py"), "03.html", "Survival", "Does it predict?", 1, 1.0, left_out=2)
+    full = Report(Path("01.py"), "01.html", "KPIs", "Is it growing?", 1, 1.0)
+    index = index_page([full, thin], "exports")
+    assert index.count("Some sections are left out") == 1
+    assert "2 left out" in index.split("Survival", 1)[1]
