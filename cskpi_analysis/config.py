@@ -15,7 +15,9 @@ Example ``cskpi.toml``::
     reactivation = "separate"       # "separate" or "new": how returning accounts are counted
 
 Every option has a default, so the file is optional. Unknown keys are errors (a typo
-must not silently fall back to a default).
+must not silently fall back to a default). ``segment_column`` may not name personal data
+(an e-mail, a person's name, a user id: :func:`cskpi_analysis.contract.is_personal`), which
+segment labels would otherwise print in every report.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from cskpi_analysis.contract import is_personal
 from cskpi_analysis.errors import ConfigError
 
 CONFIG_FILE = "cskpi.toml"
@@ -87,6 +90,14 @@ class AnalysisConfig:
     segment_column: str = "segment"
     kpis: KpiOptions = field(default_factory=KpiOptions)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.segment_column, str) and is_personal(self.segment_column):
+            raise ConfigError(
+                f"analysis.segment_column {self.segment_column!r} names personal data (an e-mail, a person's name "
+                "or a user id), which would be printed as segment labels in every report; name a grouping "
+                "column such as segment, plan, region or industry"
+            )
+
     def with_kpis(self, **changes: Any) -> AnalysisConfig:
         """A copy with some KPI switches changed (used by the sensitivity table)."""
         return replace(self, kpis=replace(self.kpis, **changes))
@@ -106,10 +117,14 @@ def load_config(data_dir: str | Path) -> AnalysisConfig:
     path = Path(data_dir) / CONFIG_FILE
     if not path.exists():
         return AnalysisConfig()
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a file (a TOML file of options, or nothing)")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     _check_keys("", {k: None for k in raw}, {"analysis", "kpis"}, path)
     analysis = dict(raw.get("analysis", {}))
     kpis = dict(raw.get("kpis", {}))
@@ -135,7 +150,10 @@ def load_config(data_dir: str | Path) -> AnalysisConfig:
     for key in ("first_value_milestone", "first_value_event", "segment_column"):
         if key in analysis and not isinstance(analysis[key], str):
             raise ConfigError(f"{path}: analysis.{key} must be a string, got {analysis[key]!r}")
-    return AnalysisConfig(**analysis, kpis=KpiOptions(**kpis))
+    try:
+        return AnalysisConfig(**analysis, kpis=KpiOptions(**kpis))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def config_toml(config: AnalysisConfig) -> str:

@@ -6,9 +6,12 @@ Two views of a table are offered:
   types), with a 1-based ``_row`` column, for validation: nothing is cast, so a bad
   value can be reported instead of failing the read.
 * :func:`register_sources` creates one view ``src_<table>`` per contract table with
-  every contract column present (a missing optional column or table becomes NULLs
-  or an empty view), which the ``stg_`` models cast. File paths go through DuckDB's
-  reader functions as values, never pasted into SQL.
+  every contract column, parsed to its contract type by the very expression the
+  validator checks (:func:`cskpi_analysis.contract.parse_sql`: white space stripped, blank
+  values NULL, UTC offsets converted, numbers in the stored type's range), so a folder
+  the validator accepts cannot make a staging cast fail. A missing optional column or
+  table becomes NULLs or an empty view. File paths go through DuckDB's reader functions
+  as values, never pasted into SQL.
 
 Row numbers: for a CSV, row N is the N-th data row, i.e. line N + 1 of the file
 (the header is line 1). For Parquet, row N is the N-th record.
@@ -21,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.contract import DUCKDB_TYPES, FILE_EXTENSIONS, TABLES, Table
+from cskpi_analysis.contract import FILE_EXTENSIONS, TABLES, Table, parse_sql
 
 
 def find_table_file(data_dir: str | Path, table: str) -> Path | None:
@@ -57,17 +60,32 @@ def raw_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyR
 
 
 def _empty_projection(table: Table) -> str:
-    return ", ".join(
-        f"cast(null as {DUCKDB_TYPES[c.type] if c.type != 'string' else 'VARCHAR'}) as {quote_identifier(c.name)}"
-        for c in table.columns
-    )
+    return ", ".join(f"cast(null as {c.sql_type}) as {quote_identifier(c.name)}" for c in table.columns)
+
+
+def source_projection(table: Table, types: dict[str, str], config: AnalysisConfig) -> str:
+    """The select list of a ``src_`` view: every contract column parsed from a file's columns.
+
+    ``types`` maps each column of the file to its DuckDB type (``VARCHAR`` for a CSV column).
+    A column absent from the file, or of a type that cannot be read as its contract type
+    (which the validator refuses), is NULL.
+    """
+    select = []
+    for col in table.columns:
+        source = config.segment_column if table.name == "accounts" and col.name == "segment" else col.name
+        parsed = parse_sql(col, quote_identifier(source), types[source]) if source in types else None
+        value = parsed.value if parsed is not None else f"cast(null as {col.sql_type})"
+        select.append(f"{value} as {quote_identifier(col.name)}")
+    return ", ".join(select)
 
 
 def register_sources(con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig) -> dict[str, Path]:
     """Create a view ``src_<table>`` for every contract table; return the files used.
 
-    The view has exactly the contract's columns. ``accounts.segment`` is taken from
-    ``config.segment_column`` (and is ``'Unknown'``-filled later in ``stg_accounts``).
+    The view has exactly the contract's columns, of their stored types
+    (:attr:`~cskpi_analysis.contract.Column.sql_type`), parsed as the validator parses them.
+    ``accounts.segment`` is taken from ``config.segment_column`` (and is ``'Unknown'``-filled
+    later in ``stg_accounts``).
     """
     files = present_tables(data_dir)
     for name, table in TABLES.items():
@@ -77,15 +95,6 @@ def register_sources(con: duckdb.DuckDBPyConnection, data_dir: str | Path, confi
             con.sql(f"select {_empty_projection(table)} where false").create_view(view, replace=True)
             continue
         rel = _read(con, path)
-        available = set(rel.columns)
-        select = []
-        for col in table.columns:
-            source = col.name
-            if name == "accounts" and col.name == "segment":
-                source = config.segment_column
-            if source in available:
-                select.append(f"{quote_identifier(source)} as {quote_identifier(col.name)}")
-            else:
-                select.append(f"cast(null as VARCHAR) as {quote_identifier(col.name)}")
-        rel.select(", ".join(select)).create_view(view, replace=True)
+        types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+        rel.select(source_projection(table, types, config)).create_view(view, replace=True)
     return files

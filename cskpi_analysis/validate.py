@@ -5,39 +5,48 @@ as text (nothing is cast, so a bad value is reported rather than failing the rea
 Parquet file with its own types. Only counts and the first few offending rows are
 fetched, and no file is ever written.
 
-How (one pass per table): each file gets a typed view, every contract column cast to its
-contract type (NULL where empty or bad) beside its value as stored. One aggregate query
-over that view, ``select count(*), count(*) filter (where <rule 1>), count(*) filter
-(where <rule 2>), ..., max(<date>), ... from <view>``, counts the rows breaking each
-per-row rule of the table at once (empty required values, values not of their type,
-bounds, order between two columns, dates after a configured ``as_of``, ``account_id``
-values missing from ``accounts``, which is read first) and finds each date column's
-latest date (for ``as_of``). Only if some count is above zero does a second pass fetch
-the first offending rows and values of the broken rules (``min_by(..., n)``). Unique
-keys and accounts without a subscription are separate aggregate queries; so are, only
-if some were counted, the unknown ``account_id`` values in order of appearance. Text columns (CSV, Parquet VARCHAR) follow
-the parsing rules below; natively typed Parquet columns (dates, timestamps, numbers) are
-checked as they are (``IS NULL``, finite, whole), never cast to text. Files are read in
-place with DuckDB's default threads: Parquet rows are numbered by the reader
-(``file_row_number``), CSV rows by ``row_number() over ()`` in file order
-(``preserve_insertion_order``), in the second pass only.
+How (one pass per table): each file gets a typed view, every contract column parsed to its
+contract type by :func:`cskpi_analysis.contract.parse_sql` (NULL where empty, bad or beyond
+the stored type's range) beside its value as stored. The build stages exactly these parsed
+values (:func:`cskpi_analysis.sources.register_sources`), so whatever passes here, builds.
+One aggregate query over that view, ``select count(*), count(*) filter (where <rule 1>),
+count(*) filter (where <rule 2>), ..., max(<date>), ... from <view>``, counts the rows
+breaking each per-row rule of the table at once (empty required values, values not of their
+type or beyond the stored type's range, bounds, order between two columns, dates after a
+configured ``as_of`` or, without one, after today, ``account_id`` values missing from
+``accounts``, which is read first) and finds each date column's latest date (and, for an
+inferred ``as_of``, its latest few dates: :func:`_infer_as_of`). Only if some count is above
+zero does a second pass fetch the first offending rows and values of the broken rules
+(``min_by(..., n)``). Unique keys and accounts without a subscription are separate aggregate
+queries; so are, only if some were counted, the unknown ``account_id`` values in order of
+appearance. Text columns (CSV, Parquet VARCHAR) are stripped of white space (no-break spaces
+included), then must have their type's form; natively typed Parquet columns (dates,
+timestamps, numbers) are checked as they are (``IS NULL``, finite, whole, in range), never
+cast to text. Files are read in place with DuckDB's default threads: Parquet rows are
+numbered by the reader (``file_row_number``), CSV rows by ``row_number() over ()`` in file
+order (``preserve_insertion_order``), in the second pass only.
 
 What is checked, table by table, then across tables:
 
-* the folder exists; every required table has a file; a table stored both as CSV and
-  Parquet (the Parquet file is used) and files that are not contract tables are warned about;
-* each file can be read, has a header, and (for a required table) at least one row;
+* the folder exists; every required table has a file (not a folder named like one); a
+  table stored both as CSV and Parquet (the Parquet file is used) and files that are not
+  contract tables are warned about;
+* each file can be read, is UTF-8 (a UTF-16/UTF-32 CSV is named as such), has a header naming
+  each column it uses once, and (for a required table) at least one row;
 * required columns are present and never empty (unless ``nullable``); unknown columns
   are listed in a warning;
-* types: dates are ``YYYY-MM-DD``; timestamps parse; decimals are finite numbers with ``.``
-  as decimal separator; integers are whole numbers. A Parquet column whose physical type
-  cannot be cast to the contract type is an error;
+* types: dates are ``YYYY-MM-DD``; timestamps are ISO 8601, a UTC offset being converted to
+  UTC and a zone name refused; decimals are finite numbers with ``.`` as decimal separator;
+  integers are whole numbers; numbers fit the type the build stores them as (``mrr`` a
+  ``DECIMAL(18, 2)``, integers an ``INTEGER``). A Parquet column whose physical type cannot be
+  cast to the contract type is an error;
 * bounds (``minimum``/``maximum``), unique keys, and references: every ``account_id``
   exists in ``accounts``;
 * order: ``subscriptions.end_date`` after ``start_date``; a ticket's ``first_response_at`` and
   ``resolved_at`` not before its ``opened_at``;
 * columns marked ``not_after_as_of`` do not lie after ``as_of``, when ``as_of`` is set in
-  ``cskpi.toml`` (otherwise ``as_of`` *is* the latest such date, see :func:`resolve_as_of`).
+  ``cskpi.toml``; otherwise ``as_of`` *is* the latest such date (see :func:`resolve_as_of`),
+  and dates after today or far after the rest of the data are errors, not ``as_of``.
 
 Warnings that help an analyst (the data is usable): accounts with no subscription, key
 features never seen in ``usage_events``, the first-value milestone never reached,
@@ -55,9 +64,11 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +77,7 @@ from typing import Any, Literal
 import duckdb
 
 from cskpi_analysis.config import CONFIG_FILE, AnalysisConfig, load_config
-from cskpi_analysis.contract import DUCKDB_TYPES, FILE_EXTENSIONS, TABLES, Column, Table
+from cskpi_analysis.contract import FILE_EXTENSIONS, TABLES, Column, Table, parse_sql, storable_range
 from cskpi_analysis.errors import ConfigError, DataContractError
 from cskpi_analysis.sources import find_table_file, quote_identifier
 
@@ -78,15 +89,19 @@ SAMPLE_SIZE = 5
 _EXPECTED_TYPE: dict[str, str] = {
     "string": "text",
     "date": "a date YYYY-MM-DD",
-    "timestamp": "a timestamp YYYY-MM-DD HH:MM:SS (a date alone means midnight)",
+    "timestamp": "a timestamp YYYY-MM-DD HH:MM:SS (a date alone means midnight; "
+    "an offset such as +02:00 or Z, not a zone name)",
     "decimal": "a number with '.' as decimal separator and no thousands separator",
     "integer": "a whole number",
 }
 
-_INTEGER_TYPES = frozenset(
-    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
-)
-_FLOAT_TYPES = frozenset({"FLOAT", "DOUBLE"})
+#: Without ``as_of`` in ``cskpi.toml``: at most this many of the latest dates can be outliers (and at
+#: most one date in ten)...
+AS_OF_OUTLIERS = 50
+#: ... each lying more than this many days after the rest of the dates ...
+AS_OF_GAP_DAYS = 180
+#: ... and more than this many times the dates' mean spacing (sparse data has wide gaps).
+AS_OF_GAP_SPACINGS = 20
 
 #: Order rules, table by table: (later column, earlier column, strictly after).
 _ORDER_RULES: dict[str, tuple[tuple[str, str, bool], ...]] = {
@@ -144,6 +159,7 @@ class ValidationReport:
     row_counts : rows per table that could be read.
     problems : every problem, errors first.
     as_of_from_config : True if ``as_of`` was set in ``cskpi.toml``.
+    as_of_source : where an inferred ``as_of`` was found (``usage_events.csv, column occurred_at``).
     """
 
     data_dir: Path
@@ -151,6 +167,7 @@ class ValidationReport:
     row_counts: dict[str, int]
     problems: tuple[Problem, ...]
     as_of_from_config: bool = False
+    as_of_source: str = ""
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -174,7 +191,10 @@ class ValidationReport:
             f"in {n_tables} {'table' if n_tables == 1 else 'tables'} ({sum(self.row_counts.values()):,} rows)"
         )
         if self.as_of is not None:
-            source = "from cskpi.toml" if self.as_of_from_config else "latest date in the data"
+            if self.as_of_from_config:
+                source = "from cskpi.toml"
+            else:
+                source = "latest date in the data" + (f": {self.as_of_source}" if self.as_of_source else "")
             text += f"; as_of {self.as_of.isoformat()} ({source})"
         return text
 
@@ -191,6 +211,7 @@ class ValidationReport:
             "data_dir": str(self.data_dir),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "as_of_from_config": self.as_of_from_config,
+            "as_of_source": self.as_of_source,
             "ok": self.ok,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
@@ -272,13 +293,8 @@ def _raw(column: str) -> str:
     return quote_identifier(f"{column}__raw")
 
 
-def _text(column: str) -> str:
-    """Name, in a typed view, of a text column's value trimmed (NULL if blank)."""
-    return quote_identifier(f"{column}__text")
-
-
 def _blank(column: str) -> str:
-    """Name, in a typed view, of whether a text column's value is blank (NULL or only spaces)."""
+    """Name, in a typed view, of whether a column's value is blank (NULL, empty or only white space)."""
     return quote_identifier(f"{column}__blank")
 
 
@@ -287,81 +303,51 @@ def _as_written(column: str) -> str:
     return f"cast(x.{_raw(column)} as varchar)"
 
 
-def _is_native(source_type: str) -> bool:
-    """True for a DuckDB type whose values are never blank text: dates, times, numbers, booleans."""
-    return (
-        source_type in _INTEGER_TYPES
-        or source_type in _FLOAT_TYPES
-        or source_type in ("DATE", "BOOLEAN")
-        or source_type.startswith(("TIME", "DECIMAL"))
-    )
-
-
 @dataclass(frozen=True)
 class _ColumnRead:
     """How one present contract column is read into a typed view.
 
     ``typed`` is SQL over the file's columns and the ``derived`` ones (computed once per
-    row, before ``typed``); ``empty`` and ``bad`` are predicates over the typed view ``x``.
+    row, before ``typed``); ``empty``, ``bad`` and ``overflow`` are predicates over the typed view ``x``.
     """
 
     typed: str  # the value cast to the contract type, NULL if empty or bad
     empty: str  # true where the value is empty
     bad: str | None  # true on a non-empty value that does not fit the type
-    derived: tuple[tuple[str, str], ...] = ()  # (name, SQL): helper columns of a text column
+    derived: tuple[tuple[str, str], ...] = ()  # (name, SQL): helper columns
     incompatible: str | None = None  # a Parquet type that cannot be cast at all
-
-
-def _read_text(col: Column) -> _ColumnRead:
-    """Reading a text column (a CSV column, a Parquet VARCHAR): the contract's parsing rules.
-
-    A value is empty when ``trim`` leaves nothing (``trim`` removes Unicode space
-    separators only). A string is only tested for that, and a value starting with a
-    printable ASCII character other than a space is never blank, so ``trim`` runs on the
-    few other values only; a date, timestamp or number is parsed from its trimmed text.
-    """
-    q, text, blank = quote_identifier(col.name), _text(col.name), _blank(col.name)
-    if col.type == "string":
-        is_blank = f"case when {q} >= '!' and {q} < chr(127) then false else nullif(trim({q}), '') is null end"
-        return _ColumnRead(f"case when not {blank} then {q} end", f"x.{blank}", None, ((blank, is_blank),))
-    if col.type == "date":
-        typed = (
-            f"case when regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({text} as date) end"
-        )
-    elif col.type == "timestamp":
-        typed = f"try_cast({text} as timestamp)"
-    elif col.type == "decimal":
-        typed = f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
-    else:
-        typed = f"case when regexp_full_match({text}, '[+-]?[0-9]+') then try_cast({text} as bigint) end"
-    bad = f"x.{text} is not null and x.{q} is null"
-    return _ColumnRead(typed, f"x.{text} is null", bad, ((text, f"nullif(trim({q}), '')"),))
-
-
-def _read_native(col: Column, source_type: str) -> _ColumnRead:
-    """Reading a natively typed Parquet column: checked as it is, never cast to text."""
-    q, raw = quote_identifier(col.name), _raw(col.name)
-    empty = f"x.{raw} is null" if _is_native(source_type) else f"nullif(trim(cast(x.{raw} as varchar)), '') is null"
-    target = DUCKDB_TYPES[col.type]
-    is_temporal = source_type == "DATE" or source_type.startswith("TIMESTAMP")
-    is_number = source_type in _INTEGER_TYPES or source_type in _FLOAT_TYPES or source_type.startswith("DECIMAL")
-    if col.type == "string":
-        return _ColumnRead(f"cast({q} as varchar)", empty, None)
-    if col.type in ("date", "timestamp") and is_temporal:
-        return _ColumnRead(f"cast({q} as {target})", empty, None)
-    if col.type == "decimal" and is_number:
-        typed = f"case when isfinite(try_cast({q} as double)) then try_cast({q} as double) end"
-    elif col.type == "integer" and is_number:
-        typed = f"case when {q} = round({q}) then try_cast({q} as bigint) end"
-    else:
-        return _ColumnRead(f"cast(null as {target})", empty, None, incompatible=source_type)
-    return _ColumnRead(typed, empty, f"x.{raw} is not null and x.{q} is null")
+    overflow: str | None = None  # true on a value of the type's form beyond the stored type's range
 
 
 def _read_column(col: Column, source_type: str) -> _ColumnRead:
-    """How ``col``, stored with DuckDB type ``source_type``, is read."""
-    source_type = source_type.upper()
-    return _read_text(col) if source_type == "VARCHAR" else _read_native(col, source_type)
+    """How ``col``, stored with DuckDB type ``source_type``, is read: the contract's one parse.
+
+    :func:`cskpi_analysis.contract.parse_sql` gives the typed value (the build stages exactly
+    this), whether the value is blank, and whether a value it turns into NULL is of the
+    type's form but beyond the stored type's range; every other non-blank value it turns
+    into NULL does not fit the type. The blank test is computed once per row (a helper column).
+    """
+    q, blank = quote_identifier(col.name), _blank(col.name)
+    parsed = parse_sql(col, q, source_type, blank=blank)
+    if parsed is None:
+        return _ColumnRead(f"cast(null as {col.sql_type})", "false", None, incompatible=source_type.upper())
+    own = parse_sql(col, q, source_type)
+    assert own is not None
+    if col.type == "string":
+        return _ColumnRead(parsed.value, f"x.{blank}", None, ((blank, own.blank),))
+    nulled = f"not x.{blank} and x.{q} is null"
+    over = parse_sql(col, f"x.{_raw(col.name)}", source_type)
+    assert over is not None
+    if over.overflow is None:
+        return _ColumnRead(parsed.value, f"x.{blank}", nulled, ((blank, own.blank),))
+    # CASE, not AND: the overflow test (which strips the value) runs on the few NULLed values only
+    return _ColumnRead(
+        parsed.value,
+        f"x.{blank}",
+        f"case when {nulled} then not coalesce({over.overflow}, false) else false end",
+        ((blank, own.blank),),
+        overflow=f"case when {nulled} then coalesce({over.overflow}, false) else false end",
+    )
 
 
 def _column_reads(table: Table, types: dict[str, str]) -> dict[str, _ColumnRead]:
@@ -372,16 +358,16 @@ def _column_reads(table: Table, types: dict[str, str]) -> dict[str, _ColumnRead]
 def _typed_projection(table: Table, reads: dict[str, _ColumnRead], row: str | None) -> tuple[str, str]:
     """The two select lists of a typed view: one over the file, one over that.
 
-    The first keeps every column of the file and adds the text columns' helper columns
-    (``c__text``, ``c__blank``) and, if ``row`` (SQL) is given, ``_row``. The second gives
-    every contract column typed (NULL where absent, of an incompatible type, empty or bad),
-    each present column's value as stored (``c__raw``), the helper columns and ``_row``.
+    The first keeps every column of the file and adds the helper columns (``c__blank``)
+    and, if ``row`` (SQL) is given, ``_row``. The second gives every contract column typed
+    (NULL where absent, of an incompatible type, empty or bad), each present column's value
+    as stored (``c__raw``), the helper columns and ``_row``.
     """
     inner, outer = ["*"], []
     for col in table.columns:
         q, read = quote_identifier(col.name), reads.get(col.name)
         if read is None or read.incompatible:
-            outer.append(f"cast(null as {DUCKDB_TYPES[col.type]}) as {q}")
+            outer.append(f"cast(null as {col.sql_type}) as {q}")
             continue
         outer += [f"{read.typed} as {q}", f"{q} as {_raw(col.name)}"]
         inner += [f"{sql} as {name}" for name, sql in read.derived]
@@ -404,41 +390,27 @@ def _file_relation(con: duckdb.DuckDBPyConnection, path: Path, numbered: bool = 
 
 
 def resolve_as_of(con: duckdb.DuckDBPyConnection, data_dir: str | Path, config: AnalysisConfig) -> dt.date | None:
-    """The ``as_of`` date of an analysis.
+    """The ``as_of`` date of an analysis, exactly as :func:`validate_dir` resolves it.
 
     Rule: ``config.as_of`` if set in ``cskpi.toml``; otherwise the latest date (a
     timestamp counts by its date) among the contract columns marked
     ``not_after_as_of`` — signups, subscription starts, events, tickets, responses,
-    scores, activities, milestones. ``subscriptions.end_date`` is deliberately not used:
+    scores, activities, milestones — leaving out the dates the validation refuses as
+    typos: dates after today, and the few latest dates lying far after all the others
+    (see :func:`_infer_as_of`). ``subscriptions.end_date`` is deliberately not used:
     an end date may be scheduled in the future. Values that do not parse are ignored;
     None if the folder holds no such date.
 
     Parameters
     ----------
-    con : a DuckDB connection to run the queries on (nothing is created in it).
+    con : unused (the validation runs on its own connection); kept for callers that pass one.
     data_dir : the data folder.
     config : the analysis options.
     """
+    del con
     if config.as_of is not None:
         return config.as_of
-    latest: list[dt.date] = []
-    for name, table in TABLES.items():
-        path = find_table_file(data_dir, name)
-        if path is None:
-            continue
-        try:
-            rel = _file_relation(con, path)
-            types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
-            present = [c.name for c in table.columns if c.not_after_as_of and c.name in types]
-            if not present:
-                continue
-            inner, outer = _typed_projection(table, _column_reads(table, types), None)
-            maxima = _latest_dates(present)
-            values = rel.select(inner).select(outer).aggregate(", ".join(maxima.values())).fetchall()[0]
-        except duckdb.Error:
-            continue
-        latest += [v for v in values if v is not None]
-    return max(latest) if latest else None
+    return _validate(Path(data_dir), config)[1].as_of
 
 
 def _latest_dates(columns: Iterable[str]) -> dict[str, str]:
@@ -448,6 +420,23 @@ def _latest_dates(columns: Iterable[str]) -> dict[str, str]:
     one value is cast.
     """
     return {f"latest:{c}": f"cast(max({quote_identifier(c)}) as date)" for c in columns}
+
+
+def _date_profile(columns: Iterable[str]) -> dict[str, str]:
+    """Aggregates of the ``not_after_as_of`` columns when ``as_of`` is inferred: their latest dates up
+    to today (``top:<column>``, at most :data:`AS_OF_OUTLIERS` + 1, latest first), earliest date
+    (``first:<column>``) and number of values (``dates:<column>``).
+
+    Values are compared with ``$tomorrow`` (midnight) rather than each cast to a date.
+    """
+    aggregates = {}
+    for c in columns:
+        q = f"x.{quote_identifier(c)}"
+        day = f"cast({q} as date)"  # a top-k of dates: far fewer heap updates than of timestamps
+        aggregates[f"top:{c}"] = f"max({day}, {AS_OF_OUTLIERS + 1}) filter (where {q} < $tomorrow)"
+        aggregates[f"first:{c}"] = f"cast(min({q}) as date)"
+        aggregates[f"dates:{c}"] = f"count({q})"
+    return aggregates
 
 
 # --------------------------------------------------------------------------- loading and the one scan
@@ -484,7 +473,11 @@ class _Loaded:
 
 
 def _check_folder(data_dir: Path) -> list[Problem]:
-    """Warnings about the folder's files: a table stored twice; files that are no contract table."""
+    """Warnings about the folder's files: a table stored twice; files that are no contract table.
+
+    A folder named like a table's file is an error where the table has no file (see
+    :func:`_load_tables`), a warning where it has one.
+    """
     problems: list[Problem] = []
     for name in TABLES:
         stored = [data_dir / f"{name}{ext}" for ext in FILE_EXTENSIONS if (data_dir / f"{name}{ext}").is_file()]
@@ -495,6 +488,16 @@ def _check_folder(data_dir: Path) -> list[Problem]:
                     ignored.name,
                     None,
                     f"ignored: {stored[0].name} is also present and is the one used",
+                    "one file per table",
+                )
+            )
+        for folder in _table_folders(data_dir, name) if stored else ():
+            problems.append(
+                Problem(
+                    "warning",
+                    folder.name,
+                    None,
+                    f"is a folder, not a file; ignored: {stored[0].name} is the one used",
                     "one file per table",
                 )
             )
@@ -542,10 +545,53 @@ def _ragged_rows(con: duckdb.DuckDBPyConnection, path: Path, table: str, file: s
     )
 
 
-def _starts_with_text(path: Path) -> bool:
-    """True if the first 4 KiB of the file hold something other than blanks (a header, presumably)."""
+def _table_folders(data_dir: Path, table: str) -> list[Path]:
+    """Folders named like a file of ``table`` (``accounts.csv/``, a Spark-style ``usage_events.parquet/``)."""
+    return [data_dir / f"{table}{ext}" for ext in FILE_EXTENSIONS if (data_dir / f"{table}{ext}").is_dir()]
+
+
+def _head(path: Path) -> bytes:
+    """The first 4 KiB of a file."""
     with path.open("rb") as handle:
-        return bool(handle.read(4096).strip())
+        return handle.read(4096)
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """``UTF-16``/``UTF-32`` if the first bytes of a CSV say so (a byte-order mark, or NUL bytes), else None."""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    return "UTF-16 or UTF-32" if b"\x00" in head else None
+
+
+def _header_names(con: duckdb.DuckDBPyConnection, path: Path, columns: Sequence[str]) -> list[str]:
+    """The column names as the file's header writes them (DuckDB renames a repeated name ``mrr_1``).
+
+    A CSV header is read with Python's ``csv`` module (its first record); a Parquet file's
+    schema is only asked for if some column looks renamed. ``columns`` (DuckDB's names) is
+    returned when the header cannot be read.
+    """
+    if path.suffix == ".csv":
+        try:
+            with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+                header = next(csv.reader(handle), None)
+        except (OSError, csv.Error):
+            return list(columns)
+        return header if header is not None and len(header) == len(columns) else list(columns)
+    renamed = [c for c in columns if (m := re.fullmatch(r"(.+)_[0-9]+", c)) and m.group(1) in columns]
+    if not renamed:
+        return list(columns)
+    names = [r[0] for r in con.execute("select name from parquet_schema($path)", {"path": str(path)}).fetchall()]
+    header = [c if c not in renamed or names.count(c) else re.sub(r"_[0-9]+$", "", c) for c in columns]
+    return header
 
 
 def _create_views(
@@ -576,7 +622,8 @@ def _create_views(
 
 
 def _column_rules(table: Table, reads: dict[str, _ColumnRead]) -> dict[str, _Rule]:
-    """Empty required values (``empty:<column>``) and values not of the column's type (``type:<column>``)."""
+    """Empty required values (``empty:<column>``), values not of the column's type (``type:<column>``)
+    and values beyond the range of the type the build stores (``range:<column>``)."""
     rules = {}
     for col in table.columns:
         read = reads.get(col.name)
@@ -586,6 +633,8 @@ def _column_rules(table: Table, reads: dict[str, _ColumnRead]) -> dict[str, _Rul
             rules[f"empty:{col.name}"] = _Rule(read.empty)
         if read.bad:
             rules[f"type:{col.name}"] = _Rule(read.bad, _as_written(col.name))
+        if read.overflow:
+            rules[f"range:{col.name}"] = _Rule(read.overflow, _as_written(col.name))
     return rules
 
 
@@ -668,15 +717,39 @@ def _after(column: str, as_of: dt.date) -> _Rule:
     return _Rule(f"cast(x.{quote_identifier(column)} as date) > $as_of", _as_written(column), {"as_of": as_of})
 
 
-def _scan(con: duckdb.DuckDBPyConnection, typed: str, rules: dict[str, _Rule], dates: Iterable[str]) -> dict[str, Any]:
+def _future_rules(table: Table, present: frozenset[str], today: dt.date | None) -> dict[str, _Rule]:
+    """Without a configured ``as_of`` (``today`` given): dates after today in ``not_after_as_of`` columns
+    (``future:<column>``), which would otherwise become ``as_of``."""
+    if today is None:
+        return {}
+    return {
+        f"future:{col.name}": _Rule(
+            f"x.{quote_identifier(col.name)} >= $tomorrow", _as_written(col.name), {"tomorrow": _tomorrow(today)}
+        )
+        for col in table.columns
+        if col.not_after_as_of and col.name in present
+    }
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    typed: str,
+    rules: dict[str, _Rule],
+    dates: Iterable[str],
+    profile: dict[str, str],
+    params: dict[str, Any],
+) -> dict[str, Any]:
     """The one pass over a table: the rows (``rows``), the rows of each rule, the latest dates.
 
-    A single ``select count(*), count(*) filter (where ...), ..., max(...) from <typed view>``.
+    A single ``select count(*), count(*) filter (where ...), ..., max(...) from <typed view>``;
+    ``profile`` adds more aggregates (with ``params``), e.g. :func:`_date_profile`.
     """
     aggregates = {"rows": "count(*)"}
     aggregates.update({key: f"count(*) filter (where {rule.where})" for key, rule in rules.items()})
     aggregates.update(_latest_dates(dates))
-    row = con.execute(f"select {', '.join(aggregates.values())} from {typed} as x", _params(rules)).fetchall()[0]
+    aggregates.update(profile)
+    sql = f"select {', '.join(aggregates.values())} from {typed} as x"
+    row = con.execute(sql, _params(rules) | params).fetchall()[0]
     return dict(zip(aggregates, row, strict=True))
 
 
@@ -712,9 +785,32 @@ def _samples(
     }
 
 
-def _header_problems(table: Table, file: str, columns: Sequence[str], config: AnalysisConfig) -> list[Problem]:
-    """Required columns missing from a file's header; columns the contract does not know."""
+def _header_problems(
+    table: Table, file: str, columns: Sequence[str], config: AnalysisConfig, header: Sequence[str]
+) -> list[Problem]:
+    """Names repeated in a file's header; required columns missing from it; columns the contract does not know.
+
+    ``columns`` are the names DuckDB reads, ``header`` the names as written (DuckDB reads a
+    repeated ``mrr`` as ``mrr`` and ``mrr_1``): a repeated column that cskpi reads is an error
+    (which of the values is meant?); another is only an unknown column.
+    """
     problems = []
+    known = {c.name for c in table.columns}
+    if table.name == "accounts":
+        known.add(config.segment_column)
+    counts = {name: header.count(name) for name in header}
+    for name, n in counts.items():
+        if n > 1 and name in known:
+            problems.append(
+                Problem(
+                    "error",
+                    file,
+                    name,
+                    f"column named {n} times in the header",
+                    "each column name once in the header",
+                )
+            )
+    renamed = {c for c, h in zip(columns, header, strict=True) if c != h and counts[h] > 1}
     for col in table.required_columns:
         if col.name not in columns:
             same_but_case = [c for c in columns if c.lower() == col.name.lower()]
@@ -728,10 +824,7 @@ def _header_problems(table: Table, file: str, columns: Sequence[str], config: An
                     f"a column named {col.name} in the header ({col.type}: {col.description})",
                 )
             )
-    known = {c.name for c in table.columns}
-    if table.name == "accounts":
-        known.add(config.segment_column)
-    extra = [c for c in columns if c not in known]
+    extra = [c for c in columns if c not in known and c not in renamed]
     if extra:
         problems.append(
             Problem(
@@ -767,11 +860,31 @@ def _column_problems(loaded: _Loaded, reads: dict[str, _ColumnRead]) -> list[Pro
                     loaded,
                     f"type:{col.name}",
                     col.name,
-                    "{values} not " + _EXPECTED_TYPE[col.type],
+                    "{values} not " + _EXPECTED_TYPE[col.type].split(" (")[0],
                     _EXPECTED_TYPE[col.type],
                 )
             )
+            problems.append(_range_problem(loaded, col))
     return [p for p in problems if p is not None]
+
+
+def _range_problem(loaded: _Loaded, col: Column) -> Problem | None:
+    """Numbers of the right form that the build could not store (``mrr`` of 1e17 in a DECIMAL(18, 2))."""
+    limits = storable_range(col)
+    if limits is None:
+        return None
+    low, high = limits
+    if col.minimum is not None:
+        low = f"{col.minimum:g}"
+    if col.maximum is not None:
+        high = f"{col.maximum:g}"
+    return _scanned_problem(
+        loaded,
+        f"range:{col.name}",
+        col.name,
+        "{values} out of the range cskpi can store",
+        f"{low} <= {col.name} <= {high} ({col.name} is stored as {col.sql_type})",
+    )
 
 
 def _empty_problem(loaded: _Loaded, col: Column) -> Problem | None:
@@ -808,13 +921,17 @@ def _load_table(
     problems: list[Problem],
     config: AnalysisConfig,
     accounts: _Loaded | None,
+    today: dt.date | None,
 ) -> _Loaded | None:
     """Open one file in place and scan it once; report file- and column-level problems.
 
     ``accounts`` (already loaded, if readable) is what ``account_id`` values are checked against.
+    ``today`` is given when ``as_of`` is inferred: dates after it are errors, and the scan
+    profiles the ``not_after_as_of`` dates (:func:`_date_profile`).
     """
     file = path.name
-    if path.stat().st_size == 0 or (path.suffix == ".csv" and not _starts_with_text(path)):
+    head = _head(path)
+    if not head or (path.suffix == ".csv" and not head.strip()):
         problems.append(
             Problem(
                 "error",
@@ -822,6 +939,18 @@ def _load_table(
                 None,
                 "file is empty (no header row)",
                 "a header row naming the columns, then one row per record",
+            )
+        )
+        return None
+    encoding = _wide_encoding(head) if path.suffix == ".csv" else None
+    if encoding is not None:
+        problems.append(
+            Problem(
+                "error",
+                file,
+                None,
+                f"not UTF-8 (the file looks {encoding}-encoded): save it as UTF-8",
+                "a UTF-8 comma-separated CSV (in a spreadsheet: save as 'CSV UTF-8')",
             )
         )
         return None
@@ -833,6 +962,7 @@ def _load_table(
             if ragged is not None:
                 problems.append(ragged)
                 return None
+        header = _header_names(con, path, rel.columns)
         reads = _column_reads(table, types)
         present = frozenset(name for name, read in reads.items() if not read.incompatible)
         typed, rows = _create_views(con, table, path, rel, reads)
@@ -842,10 +972,14 @@ def _load_table(
             **_order_rules(table, present),
             **_reference_rules(table, present, accounts),
             **_as_of_rules(table, present, config.as_of),
+            **_future_rules(table, present, today),
             **_usage_rules(table, present, config),
         }
         dates = [c.name for c in table.columns if c.name in present and c.type in ("date", "timestamp")]
-        found = _scan(con, typed, rules, dates)
+        inferred = [c.name for c in table.columns if c.not_after_as_of and c.name in present] if today else []
+        found = _scan(
+            con, typed, rules, dates, _date_profile(inferred), {"tomorrow": _tomorrow(today)} if inferred else {}
+        )
         samples = _samples(con, rows, rules, found)
     except duckdb.Error as exc:
         problems.append(_open_failure(con, path, table.name, exc))
@@ -853,9 +987,29 @@ def _load_table(
     loaded = _Loaded(table, file, typed, rows, present, tuple(types), int(found["rows"]), rules, found, samples)
     if table.required and loaded.row_count == 0:
         problems.append(Problem("error", file, None, "has a header but no data rows", "at least one row"))
-    problems += _header_problems(table, file, loaded.columns, config)
+    problems += _header_problems(table, file, loaded.columns, config, header)
     problems += _column_problems(loaded, reads)
+    problems += _future_problems(loaded, today)
     return loaded
+
+
+def _future_problems(loaded: _Loaded, today: dt.date | None) -> list[Problem]:
+    """Dates after today (counted in the scan when ``as_of`` is inferred)."""
+    if today is None:
+        return []
+    problems = []
+    for col in loaded.table.columns:
+        problem = _scanned_problem(
+            loaded,
+            f"future:{col.name}",
+            col.name,
+            "{values} after today, " + today.isoformat(),
+            f"{col.name} on or before today ({today.isoformat()}): without analysis.as_of in {CONFIG_FILE}, "
+            "as_of is the latest date in the data",
+        )
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 # --------------------------------------------------------------------------- row checks
@@ -1017,16 +1171,68 @@ def _check_not_after(loaded: _Loaded, as_of: dt.date) -> list[Problem]:
     return problems
 
 
-def _latest_loaded_date(loaded: Iterable[_Loaded]) -> dt.date | None:
-    """The latest date among the ``not_after_as_of`` columns of the tables read (see :func:`resolve_as_of`)."""
-    latest = [
-        item.found[f"latest:{c.name}"]
-        for item in loaded
-        for c in item.table.columns
-        if c.not_after_as_of and c.name in item.present
-    ]
-    found = [d for d in latest if d is not None]
-    return max(found) if found else None
+def _infer_as_of(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, _Loaded], today: dt.date
+) -> tuple[dt.date | None, str, list[Problem]]:
+    """``as_of`` when ``cskpi.toml`` does not set it: the latest date of the data that is no typo.
+
+    The candidates are the dates of the ``not_after_as_of`` columns up to today (a later
+    date is an error of its own, see :func:`_future_rules`): the latest
+    :data:`AS_OF_OUTLIERS` + 1 of each column, counted in its scan. Among the latest
+    candidates of the whole folder, the few (at most :data:`AS_OF_OUTLIERS`, and at most one
+    date in ten) that lie more than :data:`AS_OF_GAP_DAYS` days after the next one, and more
+    than :data:`AS_OF_GAP_SPACINGS` times the mean spacing of the dates below them, are
+    outliers: each is an error naming its rows, and ``as_of`` is the latest date below them.
+
+    Returns
+    -------
+    The date (None if the folder holds none), where it was found (``file, column c``), and
+    the outlier errors.
+    """
+    candidates: list[tuple[dt.date, _Loaded, str]] = []
+    earliest: list[dt.date] = []
+    n_dates = 0
+    for loaded in tables.values():
+        for col in loaded.table.columns:
+            if not col.not_after_as_of or col.name not in loaded.present:
+                continue
+            candidates += [(_as_date(d), loaded, col.name) for d in loaded.found[f"top:{col.name}"] or ()]
+            n_dates += int(loaded.found[f"dates:{col.name}"])
+            if loaded.found[f"first:{col.name}"] is not None:
+                earliest.append(loaded.found[f"first:{col.name}"])
+    if not candidates:
+        return None, "", []
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    latest = candidates[: AS_OF_OUTLIERS + 1]
+    first = min(earliest)
+    cut = 0
+    for i in range(1, min(len(latest), max(1, n_dates // 10) + 1)):
+        spacing = (latest[i][0] - first).days / max(n_dates - i, 1)
+        if (latest[i - 1][0] - latest[i][0]).days > max(AS_OF_GAP_DAYS, AS_OF_GAP_SPACINGS * spacing):
+            cut = i
+    as_of, found_in, found_column = latest[cut]
+    where = f"{found_in.file}, column {found_column}"
+    problems = []
+    for name, column in dict.fromkeys((loaded.table.name, column) for _, loaded, column in latest[:cut]):
+        day = f"cast(x.{quote_identifier(column)} as date)"
+        rule = _Rule(
+            f"{day} > $as_of and x.{quote_identifier(column)} < $tomorrow",
+            _as_written(column),
+            {"as_of": as_of, "tomorrow": _tomorrow(today)},
+        )
+        problem = _problem(
+            con,
+            tables[name],
+            column,
+            rule,
+            "{values} " + f"far after every other date of the data, the latest of which is {as_of.isoformat()} "
+            f"({where}): a typo would become as_of",
+            f"{column} within the period of the data: correct it, or set analysis.as_of in {CONFIG_FILE} "
+            "if it is right",
+        )
+        if problem:
+            problems.append(problem)
+    return as_of, where, problems
 
 
 def _analyst_warnings(
@@ -1125,12 +1331,29 @@ def _feature_warnings(usage: _Loaded | None, config: AnalysisConfig) -> list[Pro
 
 
 def _load_tables(
-    con: duckdb.DuckDBPyConnection, data_dir: Path, config: AnalysisConfig, problems: list[Problem]
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    config: AnalysisConfig,
+    problems: list[Problem],
+    today: dt.date | None,
 ) -> dict[str, _Loaded]:
     """Open and scan every contract table present, in contract order (``accounts`` first)."""
     tables: dict[str, _Loaded] = {}
     for name, table in TABLES.items():
         path = find_table_file(data_dir, name)
+        folders = _table_folders(data_dir, name) if path is None else []
+        if folders:
+            problems.append(
+                Problem(
+                    "error",
+                    folders[0].name,
+                    None,
+                    "is a folder, not a file",
+                    f"a file {name}.csv or {name}.parquet (a folder of Parquet parts, as Spark writes, "
+                    "is not read: write one file)",
+                )
+            )
+            continue
         if path is None:
             if table.required:
                 problems.append(
@@ -1143,7 +1366,7 @@ def _load_tables(
                     )
                 )
             continue
-        loaded = _load_table(con, table, path, problems, config, tables.get("accounts"))
+        loaded = _load_table(con, table, path, problems, config, tables.get("accounts"), today)
         if loaded is not None:
             tables[name] = loaded
     return tables
@@ -1192,18 +1415,39 @@ def _validate(data_dir: Path, config: AnalysisConfig | None) -> tuple[AnalysisCo
             config = AnalysisConfig()
     problems += _check_folder(data_dir)
 
+    today = _today() if config.as_of is None else None
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})  # CSV rows numbered in file order
     try:
-        tables = _load_tables(con, data_dir, config, problems)
+        tables = _load_tables(con, data_dir, config, problems, today)
         problems += _table_checks(con, tables, config)
-        as_of = config.as_of if config.as_of is not None else _latest_loaded_date(tables.values())
+        as_of, as_of_source = config.as_of, ""
+        if today is not None:
+            as_of, as_of_source, outliers = _infer_as_of(con, tables, today)
+            problems += outliers
         problems += _analyst_warnings(con, tables, config, as_of)
         row_counts = {name: loaded.row_count for name, loaded in tables.items()}
     finally:
         con.close()
     ordered = tuple(sorted(problems, key=lambda p: p.severity != "error"))
-    report = ValidationReport(data_dir, as_of, row_counts, ordered, as_of_from_config=config.as_of is not None)
+    report = ValidationReport(
+        data_dir, as_of, row_counts, ordered, as_of_from_config=config.as_of is not None, as_of_source=as_of_source
+    )
     return dataclasses.replace(config, as_of=as_of), report
+
+
+def _as_date(value: dt.date) -> dt.date:
+    """The date of a date or timestamp value."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _tomorrow(today: dt.date | None) -> dt.date | None:
+    """The day after ``today``: a value before it (midnight) is not after today."""
+    return None if today is None else today + dt.timedelta(days=1)
+
+
+def _today() -> dt.date:
+    """Today's date: no date of the data may lie after it when ``as_of`` is inferred."""
+    return dt.date.today()
 
 
 def validate_dir(data_dir: str | Path, config: AnalysisConfig | None = None) -> ValidationReport:

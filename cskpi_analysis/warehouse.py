@@ -383,7 +383,12 @@ class Warehouse:
         problems = tuple(Problem(**{**p, "rows": tuple(p.get("rows") or ())}) for p in data.get("problems", []))
         as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
         return ValidationReport(
-            Path(data["data_dir"]), as_of, dict(data["row_counts"]), problems, bool(data["as_of_from_config"])
+            Path(data["data_dir"]),
+            as_of,
+            dict(data["row_counts"]),
+            problems,
+            bool(data["as_of_from_config"]),
+            as_of_source=data.get("as_of_source", ""),
         )
 
     # -- other parameters and derived results

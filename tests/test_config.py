@@ -60,3 +60,22 @@ def test_with_kpis_returns_a_copy_and_leaves_the_original_unchanged():
     config = AnalysisConfig()
     changed = config.with_kpis(snapshot="start")
     assert changed.kpis.snapshot == "start" and config.kpis.snapshot == "end"
+
+
+def test_a_cskpi_toml_that_is_a_folder_is_a_config_error(tmp_path):
+    (tmp_path / "cskpi.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"cskpi.toml: is a folder, not a file"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("column", ["email", "user_id", "contact_email", "first_name"])
+def test_personal_data_is_refused_as_the_segment_column(tmp_path, column):
+    (tmp_path / "cskpi.toml").write_text(f'[analysis]\nsegment_column = "{column}"\n')
+    with pytest.raises(ConfigError, match=rf"cskpi.toml: analysis.segment_column '{column}' names personal data"):
+        load_config(tmp_path)
+
+
+def test_errors_of_the_kpi_switches_name_the_file(tmp_path):
+    (tmp_path / "cskpi.toml").write_text('[kpis]\nsnapshot = "middle"\n')
+    with pytest.raises(ConfigError, match=r"cskpi.toml: kpis.snapshot must be 'end' or 'start'"):
+        load_config(tmp_path)

@@ -116,6 +116,67 @@ def test_resolve_as_of_returns_the_configured_date_unchanged() -> None:
     assert resolve_as_of(duckdb.connect(), VALID, config) == dt.date(2030, 1, 1)
 
 
+def test_an_inferred_as_of_says_where_it_was_found(data_dir: Path) -> None:
+    (data_dir / "cskpi.toml").unlink()
+    report = validate_dir(data_dir)
+    assert report.as_of_source == "usage_events.csv, column occurred_at"
+    assert report.summary().endswith("as_of 2024-06-04 (latest date in the data: usage_events.csv, column occurred_at)")
+    assert report.to_dict()["as_of_source"] == "usage_events.csv, column occurred_at"
+
+
+def test_without_as_of_a_date_after_today_is_an_error_and_not_as_of(data_dir: Path, monkeypatch) -> None:
+    (data_dir / "cskpi.toml").unlink()
+    monkeypatch.setattr(validate_module, "_today", lambda: dt.date(2024, 6, 2))
+    report = validate_dir(data_dir)
+    # usage_events rows 3 and 4 (2024-06-03, 2024-06-04) lie after that "today"
+    assert [str(p) for p in report.problems] == [
+        "error: usage_events.csv 2 rows (first: 3, 4), column occurred_at: values '2024-06-03 09:15:00', "
+        "'2024-06-04 10:00:00' are after today, 2024-06-02; expected occurred_at on or before today (2024-06-02): "
+        "without analysis.as_of in cskpi.toml, as_of is the latest date in the data"
+    ]
+    assert report.as_of == dt.date(2024, 6, 1)
+
+
+def test_with_as_of_set_no_date_is_compared_with_today(data_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(validate_module, "_today", lambda: dt.date(2000, 1, 1))
+    assert validate_dir(data_dir).problems == ()
+
+
+def test_a_few_dates_far_after_the_rest_are_typos_not_as_of(data_dir: Path) -> None:
+    (data_dir / "cskpi.toml").unlink()
+    replace_in(data_dir / "cs_activities.csv", "2024-03-01 10:00:00", "2025-03-01 10:00:00")
+    replace_in(data_dir / "health_scores.csv", "2024-05-01", "2025-05-01")
+    report = validate_dir(data_dir)
+    assert [(p.file, p.column, p.rows, p.values) for p in report.errors] == [
+        ("health_scores.csv", "scored_at", (2,), ("2025-05-01",)),
+        ("cs_activities.csv", "occurred_at", (2,), ("2025-03-01 10:00:00",)),
+    ]
+    assert "far after every other date of the data, the latest of which is 2024-06-04" in report.errors[0].message
+    assert report.as_of == dt.date(2024, 6, 4)
+    assert resolve_as_of(duckdb.connect(), data_dir, AnalysisConfig()) == dt.date(2024, 6, 4)
+
+
+def test_sparse_data_with_a_long_gap_is_not_an_outlier(data_dir: Path) -> None:
+    # three accounts and subscriptions a year apart: a 366-day gap, but dates are that sparse
+    for name, table in TABLES.items():
+        if not table.required:
+            (data_dir / f"{name}.csv").unlink()
+    (data_dir / "cskpi.toml").unlink()
+    (data_dir / "accounts.csv").write_text("account_id,signup_date\nA-1,2019-01-01\nA-2,2020-01-01\nA-3,2021-01-01\n")
+    (data_dir / "subscriptions.csv").write_text(
+        "account_id,start_date,mrr\nA-1,2019-01-01,10\nA-2,2020-01-01,10\nA-3,2021-01-01,10\n"
+    )
+    report = validate_dir(data_dir)
+    assert report.problems == ()
+    assert report.as_of == dt.date(2021, 1, 1)
+
+
+def test_an_inferred_as_of_still_reads_each_table_once(data_dir: Path, executed: list[str]) -> None:
+    (data_dir / "cskpi.toml").write_text('[analysis]\nkey_features = ["reports", "integrations", "automations"]\n')
+    assert validate_dir(data_dir).problems == ()
+    assert {name: len(reads_of(executed, name)) for name in TABLES} == {name: 1 for name in TABLES} | {"accounts": 2}
+
+
 # --------------------------------------------------------------------------- folder and files
 
 

@@ -1,5 +1,7 @@
 -- One row per account: the accounts export, cast to contract types.
 -- Contact e-mail is deliberately not staged: nothing downstream may show it.
+-- src_accounts holds the values parsed as the validator parses them (contract.parse_sql, applied by
+-- sources.register_sources), of the contract's stored types: these casts cannot fail.
 with source as (
     select * from src_accounts
 ),

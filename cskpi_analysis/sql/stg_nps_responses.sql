@@ -1,4 +1,6 @@
 -- One row per NPS survey response.
+-- src_nps_responses holds the values parsed as the validator parses them (contract.parse_sql, applied by
+-- sources.register_sources), of the contract's stored types: these casts cannot fail.
 with source as (
     select * from src_nps_responses
 ),

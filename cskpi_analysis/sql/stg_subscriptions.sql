@@ -1,5 +1,7 @@
 -- One row per subscription: a priced commitment over [start_date, end_date).
 -- MRR is cast to an exact decimal so that sums and bridges reconcile to the cent.
+-- src_subscriptions holds the values parsed as the validator parses them (contract.parse_sql, applied by
+-- sources.register_sources), of the contract's stored types: these casts cannot fail.
 with source as (
     select * from src_subscriptions
 ),

@@ -1,4 +1,6 @@
 -- One row per support ticket, with response and resolution times in hours.
+-- src_support_tickets holds the values parsed as the validator parses them (contract.parse_sql, applied by
+-- sources.register_sources), of the contract's stored types: these casts cannot fail.
 with source as (
     select * from src_support_tickets
 ),
