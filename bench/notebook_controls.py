@@ -24,8 +24,14 @@ output.
    the value (the variant built, or opened from disk if an earlier run left it there: see the "first use"
    column and --fresh-variants) and "median/max s" the repeat uses.
 
-Every value of every control is tried (a segment dropdown: every segment in the data). With ``--json`` the
-records are printed as one line ``RESULT {json}`` (the convention bench/run.py reads) instead of the tables.
+   ``--skip-independent`` also overrides the definitions of the cells the change does not reach (kept from the
+   warm run), so that only those cells and the cells without definitions (markdown, charts) rerun: a faster
+   run and a tighter bound. ``--profile`` prints a cProfile of each notebook's slowest re-render to stderr.
+
+Every value of every control is tried (a segment dropdown: every segment in the data). Verdicts are on the
+worst run, first use included. With ``--json`` the records are printed as one line ``RESULT {json}`` (the
+convention bench/run.py reads) instead of the tables. The warehouse is reopened (rebuilt if the SQL changed
+meanwhile) before each notebook, outside the timed regions. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -156,6 +163,7 @@ class Record:
     first_output_s: float | None = None  # open: parent start -> first cell with an output finished (first run)
     first_use: str = ""  # variant controls: "built", "opened from disk" or "" (no variant needed)
     target_s: float | None = None
+    note: str = ""
     error: str = ""
 
     @property
@@ -210,32 +218,61 @@ def open_child(number: str) -> int:
     return 0
 
 
-def measure_open(number: str, repeat: int, env: dict[str, str], timeout: float) -> Record:
+def sidecar_files(db: Path, kind: str) -> set[str]:
+    """The variant warehouses (``variants``) or cached results (``results``) kept beside a warehouse file."""
+    folder = db.with_name(db.name + ".d") / kind
+    return (
+        {p.name for p in folder.iterdir() if not p.name.endswith((".tmp", ".building"))} if folder.is_dir() else set()
+    )
+
+
+def open_once(number: str, env: dict[str, str], timeout: float) -> tuple[float, dict[str, Any], str]:
+    """One fresh-process run of a notebook: (wall seconds, the child's report, error text or "")."""
+    before = time.time()
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--open-only", number],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    wall = time.perf_counter() - start
+    report = next((json.loads(line[5:]) for line in reversed(proc.stdout.splitlines()) if line.startswith("OPEN ")), {})
+    if proc.returncode != 0 or not report or "error" in report:
+        detail = report.get("error") or proc.stderr[-3000:] or proc.stdout[-3000:]
+        return wall, report, f"exit {proc.returncode}: {detail.strip()}"
+    report = {k: v - before if k in ("setup_done", "first_output") and v else v for k, v in report.items()}
+    return wall, report, ""
+
+
+def stale(error: str) -> bool:
+    """The error of a read-only process meeting a warehouse that others' edits of the SQL made stale."""
+    return f"{NO_BUILD_ENV}=1 forbids" in error
+
+
+def measure_open(number: str, repeat: int, env: dict[str, str], timeout: float, db: Path) -> Record:
     record = Record(number, "open", target_s=OPEN_TARGET_S)
     for round_ in range(repeat):
-        before = time.time()
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--open-only", number],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        wall = time.perf_counter() - start
-        report = next(
-            (json.loads(line[5:]) for line in reversed(proc.stdout.splitlines()) if line.startswith("OPEN ")), None
-        )
-        if proc.returncode != 0 or report is None or "error" in report:
-            detail = (report or {}).get("error") or proc.stderr[-3000:] or proc.stdout[-3000:]
-            record.error = f"exit {proc.returncode}: {detail.strip()}"
+        cached = sidecar_files(db, "results")
+        wall, report, error = open_once(number, env, timeout)
+        if error and stale(error):  # rebuild outside the timed region and try once more
+            ensure_warehouse(Path(env[DATA_ENV]), db)
+            record.note += f"open {round_ + 1}: the warehouse had gone stale (SQL edited meanwhile); rebuilt, retried. "
+            cached = sidecar_files(db, "results")
+            wall, report, error = open_once(number, env, timeout)
+        if error:
+            record.error = error
             return record
         record.runs_s.append(wall)
+        if new := sorted(sidecar_files(db, "results") - cached):
+            names = ", ".join(n.split("-", 1)[0] for n in new)
+            record.note += f"open {round_ + 1} computed and stored the cached result(s) {names}. "
         if round_ == 0:
-            record.setup_done_s = report["setup_done"] - before if report["setup_done"] else None
-            record.first_output_s = report["first_output"] - before if report["first_output"] else None
+            record.setup_done_s = report["setup_done"]
+            record.first_output_s = report["first_output"]
         log(f"  open {number} round {round_ + 1}/{repeat}: {wall:.2f} s")
     return record
 
@@ -243,30 +280,39 @@ def measure_open(number: str, repeat: int, env: dict[str, str], timeout: float) 
 # ---------------------------------------------------------------------------------------------- controls
 
 
-def variant_files(db: Path) -> set[str]:
-    folder = db.with_name(db.name + ".d") / "variants"
-    return {p.name for p in folder.glob("*.duckdb")} if folder.is_dir() else set()
-
-
 @dataclass
 class NotebookRun:
     records: list[Record]
     warm_s: float | None
-    slowest: list[tuple[float, str, str]]  # (max seconds over the control runs, control, cell label)
+    # per control, the slowest cells among those it reruns: (max seconds over its runs, cell label)
+    slowest_dependent: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    # the slowest cells that do not depend on any control, rerun by every app.run(defs=...) all the same
+    slowest_independent: list[tuple[float, str]] = field(default_factory=list)
     error: str = ""
 
 
-def measure_controls(number: str, repeat: int, db: Path, profile: bool) -> NotebookRun:
-    """Every value of every control of one notebook, in this process, after one warm run."""
+def measure_controls(
+    run: NotebookRun, number: str, repeat: int, db: Path, skip_independent: bool, profile: bool
+) -> None:
+    """Every value of every control of one notebook, in this process, after one warm run: filled into ``run``."""
     app = load_app(notebook_file(number))
     log(f"  {number}: warm run ...")
-    start = time.perf_counter()
-    try:
-        _, defs = app.run()
-    except Exception:  # noqa: BLE001 - reported in the results
-        return NotebookRun([], None, [], error=traceback.format_exc(limit=8))
-    warm = time.perf_counter() - start
+    for attempt in range(2):
+        start = time.perf_counter()
+        try:
+            with cell_timer() as warm_times:
+                _, defs = app.run()
+            break
+        except Exception:  # noqa: BLE001 - reported in the results
+            error = traceback.format_exc(limit=8)
+            if attempt or not stale(error):
+                run.error = error
+                return
+            ensure_warehouse(Path(os.environ[DATA_ENV]), db)
+    run.warm_s = warm = time.perf_counter() - start
     log(f"  {number}: warm run {warm:.2f} s")
+    if not warm_times:
+        log(f"  {number}: no cell was timed (async cells run outside evaluate_sync): the dependent times read 0")
 
     from marimo._plugins.ui._core.ui_element import UIElement
 
@@ -280,7 +326,7 @@ def measure_controls(number: str, repeat: int, db: Path, profile: bool) -> Noteb
         if isinstance(defs.get(name), UIElement)
     }
     # a cell defining a control may define other names too: they must be overridden with it
-    control_cells = {cid for name in controls for cid in graph.get_defining_cells(name)}
+    control_cells = {str(cid) for name in controls for cid in graph.get_defining_cells(name)}
     companions = {n: defs[n] for cid in control_cells for n in graph.cells[cid].defs if n not in controls}
     labels = {cid: cell_label(graph, cid) for cid in order}
     log(f"  {number}: controls {', '.join(controls)}; setup cell {labels[setup_id]}")
@@ -289,55 +335,68 @@ def measure_controls(number: str, repeat: int, db: Path, profile: bool) -> Noteb
         readers = {str(cid) for cid, cell in graph.cells.items() if name in cell.refs}
         return readers | {str(d) for cid in readers for d in graph.descendants(cid)}
 
-    def overrides(changed: str, value: Any) -> dict[str, Any]:
+    reread = {name: dependents(name) - control_cells for name in controls}
+    independent = set(order) - {setup_id} - control_cells - set().union(*reread.values())
+    log(f"  {number}: {len(order)} cells; {len(independent)} depend on no control")
+
+    def overrides(changed: str, value: Any, skip: bool) -> dict[str, Any]:
         stubs = {
             name: ControlStub(value if name == changed else element.value, dict(element.options))
             for name, element in controls.items()
         }
-        return {**setup_defs, **companions, **stubs}
+        kept: dict[str, Any] = {}
+        if skip:  # keep the warm run's results of the cells the change does not reach (cells without defs rerun)
+            for cid in set(order) - reread[changed] - control_cells - {setup_id}:
+                names = graph.cells[cid].defs
+                if names and all(n in defs for n in names):
+                    kept.update({n: defs[n] for n in names})
+        return {**kept, **setup_defs, **companions, **stubs}
 
     source = notebook_file(number).read_text(encoding="utf-8")
     target = CONTROL_TARGET_S.get(number)
-    records: list[Record] = []
     per_cell: dict[tuple[str, str], float] = {}
-    slowest_run: tuple[float, str, Any] | None = None
+    worst: tuple[float, str, Any] | None = None  # the largest dependent time: what --profile looks at
     for name, element in controls.items():
-        reread = dependents(name)
         # only a control read by the cell that calls with_parameters builds a variant warehouse
         builds_variant = "with_parameters" in source and any(
-            "with_parameters" in graph.cells[cid].code for cid in reread
+            "with_parameters" in graph.cells[cid].code for cid in reread[name]
         )
         for value in dict(element.options).values():
             record = Record(number, "control", name, str(value), target_s=target)
             for round_ in range(repeat):
-                before = variant_files(db) if builds_variant and round_ == 0 else None
+                before = sidecar_files(db, "variants") if builds_variant and round_ == 0 else None
                 with cell_timer() as times:
                     start = time.perf_counter()
                     try:
-                        app.run(defs=overrides(name, value))
+                        app.run(defs=overrides(name, value, skip_independent))
                     except Exception:  # noqa: BLE001 - reported in the results
                         record.error = traceback.format_exc(limit=8)
                         break
                     elapsed = time.perf_counter() - start
                 record.runs_s.append(elapsed)
-                record.dependent_s.append(sum(t.seconds for t in times if t.cell_id in reread))
+                dependent = sum(t.seconds for t in times if t.cell_id in reread[name])
+                record.dependent_s.append(dependent)
                 for t in times:
-                    key = (name, t.cell_id)
+                    key = (name if t.cell_id in reread[name] else "", t.cell_id)
                     per_cell[key] = max(per_cell.get(key, 0.0), t.seconds)
                 if before is not None and value != element.value:  # the default reads the main file
-                    record.first_use = "built" if variant_files(db) - before else "opened from disk"
-                if slowest_run is None or elapsed > slowest_run[0]:
-                    slowest_run = (elapsed, name, value)
+                    record.first_use = "built" if sidecar_files(db, "variants") - before else "opened from disk"
+                if worst is None or dependent > worst[0]:
+                    worst = (dependent, name, value)
             log(
-                f"    {name}={value}: first {fmt(record.first)} s, runs {', '.join(fmt(s) for s in record.runs_s)}"
+                f"    {name}={value}: runs {', '.join(fmt(s) for s in record.runs_s)} s; "
+                f"dependent cells {', '.join(fmt(s) for s in record.dependent_s)} s"
                 + (f"  ({record.first_use})" if record.first_use else "")
                 + ("  FAILED" if record.error else "")
             )
-            records.append(record)
-    slowest = sorted(((s, c, labels.get(cid, cid)) for (c, cid), s in per_cell.items()), reverse=True)
-    if profile and slowest_run is not None:
-        run_profile(app, overrides(slowest_run[1], slowest_run[2]), f"{number} {slowest_run[1]}={slowest_run[2]}")
-    return NotebookRun(records, warm, slowest)
+            run.records.append(record)
+    for (control, cid), seconds in sorted(per_cell.items(), key=lambda item: -item[1]):
+        if control:
+            run.slowest_dependent.setdefault(control, []).append((seconds, labels.get(cid, cid)))
+    warm_of = {t.cell_id: t.seconds for t in warm_times}
+    run.slowest_independent = sorted(((warm_of.get(cid, 0.0), labels[cid]) for cid in independent), reverse=True)
+    if profile and worst is not None:
+        run_profile(app, overrides(worst[1], worst[2], True), f"{number} {worst[1]}={worst[2]}")
 
 
 def run_profile(app: Any, defs: dict[str, Any], what: str) -> None:
@@ -353,9 +412,12 @@ def run_profile(app: Any, defs: dict[str, Any], what: str) -> None:
     finally:
         profiler.disable()
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-    stats.print_stats(r"cskpi_analysis|duckdb|pandas|altair|scipy|numpy", 30)
-    log(f"\n--- cProfile of one run with {what} (cumulative, filtered) ---\n{out.getvalue()}")
+    stats = pstats.Stats(profiler, stream=out)
+    out.write("cskpi_analysis functions by cumulative time:\n")
+    stats.sort_stats("cumulative").print_stats(r"cskpi_analysis", 20)
+    out.write("all functions by own time:\n")
+    stats.sort_stats("tottime").print_stats(15)
+    log(f"\n--- cProfile of one run with {what} (--skip-independent overrides) ---\n{out.getvalue()}")
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -365,11 +427,14 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def tables(records: list[Record], accounts: int | None, runs: dict[str, NotebookRun]) -> str:
+def tables(records: list[Record], runs: dict[str, NotebookRun], info: dict[str, Any]) -> str:
+    accounts = info["accounts"]
     size = f"{accounts:,} accounts" if accounts else "unknown size"
     scope = "" if accounts == TARGET_ACCOUNTS else f" (the targets are stated for {TARGET_ACCOUNTS:,} accounts)"
+    load = info["load_average"]
     lines = [
-        f"Data: {size}{scope}.",
+        f"Data: {info['data']} ({size}{scope}); warehouse {info['db']}; {info['repeat']} run(s) per measure; "
+        f"{os.cpu_count()} cores, 1-min load average {load[0]:.2f} before, {load[1]:.2f} after.",
         "",
         "**Opening** (fresh interpreter, whole notebook run: an upper bound of the time to first output)",
         "",
@@ -388,11 +453,21 @@ def tables(records: list[Record], accounts: int | None, runs: dict[str, Notebook
             f"| {r.notebook} | {fmt(r.first, 2)} | {fmt(statistics.median(r.runs_s), 2)} | {fmt(r.worst, 2)} "
             f"| {fmt(r.setup_done_s, 2)} | {fmt(first_output, 2)} | {fmt(r.target_s, 1)} s | {verdict} |"
         )
+    notes = [f"- {r.notebook}: {r.note.strip()}" for r in records if r.kind == "open" and r.note]
+    lines += ["", *notes] if notes else []
+    skipped = info["skip_independent"]
     lines += [
         "",
-        '**Control changes** (in-process `app.run(defs=...)`; "run" reruns every cell but the setup and control'
-        ' cells, an upper bound; "dependent" sums the cells that read the control and their descendants;'
-        " median/max are over the repeat uses, after the first)",
+        '**Control changes** (in-process `app.run(defs=...)`; "run" reruns '
+        + (
+            "the cells the control reaches and the cells without definitions (markdown, charts), the others kept"
+            " from the warm run (--skip-independent)"
+            if skipped
+            else "every cell but the setup and control cells"
+        )
+        + ', an upper bound of the re-render; "dependent" sums the cells that read the control and their'
+        " descendants, what a marimo session reruns; median/max are over the repeat uses, after the first;"
+        " a verdict is on the worst run, first use included)",
         "",
         "| notebook | control | value | first s | median s | max s | dependent s (median) "
         "| target | verdict (run) | verdict (dependent) |",
@@ -409,12 +484,17 @@ def tables(records: list[Record], accounts: int | None, runs: dict[str, Notebook
             f"| {r.notebook} | {r.control} | {r.value} | {first} | {fmt(statistics.median(r.repeats))} "
             f"| {fmt(max(r.repeats))} | {fmt(dependent)} | {target} | {r.verdict()} | {r.verdict(r.dependent_s)} |"
         )
+    lines += ["", "**Slowest cells** (max seconds of one run)", ""]
     for number, run in runs.items():
-        if run.warm_s is not None:
-            lines.append(f"\n{number}: warm in-process full run {run.warm_s:.2f} s.")
-        if run.slowest:
-            top = "; ".join(f"{s:.3f} s {c}: `{label}`" for s, c, label in run.slowest[:3])
-            lines.append(f"{number}: slowest cells during the control runs (control: cell): {top}.")
+        if run.warm_s is None:
+            continue
+        independent = "; ".join(f"{s:.3f} s `{label}`" for s, label in run.slowest_independent[:3] if s >= 0.01)
+        lines.append(
+            f"- {number}: warm full run {run.warm_s:.2f} s; cells depending on no control (warm run): "
+            + (independent or "none above 0.01 s")
+        )
+        for control, cells in run.slowest_dependent.items():
+            lines.append(f"  - {control} reruns: " + "; ".join(f"{s:.3f} s `{label}`" for s, label in cells[:3]))
     failures = [r for r in records if r.error]
     failures += [Record(n, "control", "(warm run)", error=run.error) for n, run in runs.items() if run.error]
     for r in failures:
@@ -464,6 +544,36 @@ def environment(changes: dict[str, str | None]) -> Iterator[None]:
         apply(saved)
 
 
+def interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def measure_notebook(
+    number: str,
+    args: argparse.Namespace,
+    data: Path,
+    db: Path,
+    base: dict[str, str],
+    records: list[Record],
+    runs: dict[str, NotebookRun],
+) -> None:
+    """Open one notebook in fresh processes, then time its controls here (into ``records`` and ``runs``)."""
+    builds = "with_parameters" in notebook_file(number).read_text(encoding="utf-8")
+    env_changes: dict[str, str | None] = {**base, NO_BUILD_ENV: None if builds else "1"}
+    ensure_warehouse(data, db)  # others may have edited the SQL since: rebuild outside the timed region
+    if not args.no_open:
+        # the default landmark/horizon read the main file, so opening is checked read-only for every notebook
+        child_env = {**os.environ, **base}
+        try:
+            records.append(measure_open(number, args.repeat, child_env, args.timeout, db))
+        except subprocess.TimeoutExpired:
+            records.append(Record(number, "open", target_s=OPEN_TARGET_S, error=f"timeout {args.timeout:g} s"))
+    ensure_warehouse(data, db)
+    runs[number] = run = NotebookRun([], None)
+    with environment(env_changes):
+        measure_controls(run, number, args.repeat, db, args.skip_independent, args.profile)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="?", type=Path, help="the data folder")
@@ -477,7 +587,14 @@ def main(argv: list[str] | None = None) -> int:
         help="delete the variant warehouses beside --db first, so 03's first uses build them",
     )
     parser.add_argument("--no-open", action="store_true", help="skip the fresh-process opening runs")
-    parser.add_argument("--profile", action="store_true", help="cProfile each notebook's slowest control change")
+    parser.add_argument(
+        "--skip-independent",
+        action="store_true",
+        help="also override the definitions of the cells a control change does not reach (faster, tighter bound)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile each notebook's slowest control change (dependent cells)"
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds one opening run may take (900)")
     parser.add_argument("--open-only", metavar="NN", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -497,43 +614,46 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh_variants:
         shutil.rmtree(db.with_name(db.name + ".d") / "variants", ignore_errors=True)
 
+    load_before = os.getloadavg()[0]
     base = {DATA_ENV: str(data), DB_ENV: str(db), NO_BUILD_ENV: "1"}
     records: list[Record] = []
     runs: dict[str, NotebookRun] = {}
+    signal.signal(signal.SIGTERM, interrupt)
+    interrupted = ""
     for number in numbers:
-        builds = "with_parameters" in notebook_file(number).read_text(encoding="utf-8")
-        env_changes: dict[str, str | None] = {**base, NO_BUILD_ENV: None if builds else "1"}
-        ensure_warehouse(data, db)  # others may have edited the SQL since: rebuild outside the timed region
-        if not args.no_open:
-            # the default landmark/horizon read the main file, so opening is checked read-only for every notebook
-            child_env = {**os.environ, **base}
-            try:
-                records.append(measure_open(number, args.repeat, child_env, args.timeout))
-            except subprocess.TimeoutExpired:
-                records.append(Record(number, "open", target_s=OPEN_TARGET_S, error=f"timeout {args.timeout:g} s"))
-        ensure_warehouse(data, db)
-        with environment(env_changes):
-            run = measure_controls(number, args.repeat, db, args.profile)
-        runs[number] = run
-        records.extend(run.records)
+        try:
+            measure_notebook(number, args, data, db, base, records, runs)
+        except KeyboardInterrupt:
+            interrupted = f"Interrupted while measuring notebook {number}: the tables hold what was measured before."
+            log(interrupted)
+            break
+    records += [r for run in runs.values() for r in run.records]
 
+    info = {
+        "data": str(data),
+        "db": str(db),
+        "accounts": accounts,
+        "repeat": args.repeat,
+        "skip_independent": args.skip_independent,
+        "load_average": [load_before, os.getloadavg()[0]],
+    }
     if args.json:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         payload = {
-            "data": str(data),
-            "db": str(db),
-            "accounts": accounts,
-            "repeat": args.repeat,
+            **info,
             "records": [r.to_json() for r in records],
             "warm_run_s": {n: run.warm_s for n, run in runs.items()},
-            "slowest_cells": {n: run.slowest[:5] for n, run in runs.items()},
+            "slowest_dependent_cells": {
+                n: {c: v[:3] for c, v in run.slowest_dependent.items()} for n, run in runs.items()
+            },
+            "slowest_independent_cells": {n: run.slowest_independent[:3] for n, run in runs.items()},
             "errors": {n: run.error for n, run in runs.items() if run.error},
-            "ru_maxrss_mb": round(peak, 1),
+            "interrupted": interrupted,
+            "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         print("RESULT " + json.dumps(payload))
     else:
-        print(tables(records, accounts, runs))
-    failed = any(r.error for r in records) or any(run.error for run in runs.values())
+        print(tables(records, runs, info) + (f"\n\n**{interrupted}**" if interrupted else ""))
+    failed = bool(interrupted) or any(r.error for r in records) or any(run.error for run in runs.values())
     return 1 if failed else 0
 
 

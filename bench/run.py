@@ -99,6 +99,13 @@ OPTIONAL_STEPS: list[Step] = [
     ),
     # the references' fixed cost: a fresh interpreter importing pandas, numpy, pyarrow and duckdb
     Step("refs-import", ("{python}", "{perf}/bench_one.py", "noop", "{raw}"), cwd="{perf}"),
+    # notebook opening and control re-render times against their targets (prints RESULT {json} of the records);
+    # --skip-independent: without it, every control value reruns 04's bootstrap matrix (~11 min at 100k)
+    Step(
+        "notebook-controls",
+        ("{python}", "{repo}/bench/notebook_controls.py", "{data}", "--db", "{db}", "--repeat", "1")
+        + ("--skip-independent", "--json"),
+    ),
 ]
 
 # (numerator, denominator): the figures to compare across runs.
