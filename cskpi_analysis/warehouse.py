@@ -375,21 +375,7 @@ class Warehouse:
     @property
     def validation(self) -> Any:
         """The :class:`~cskpi_analysis.validate.ValidationReport` the build was preceded by (None if not validated)."""
-        if self._validation is None:
-            return None
-        from cskpi_analysis.validate import Problem, ValidationReport
-
-        data = self._validation
-        problems = tuple(Problem(**{**p, "rows": tuple(p.get("rows") or ())}) for p in data.get("problems", []))
-        as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-        return ValidationReport(
-            Path(data["data_dir"]),
-            as_of,
-            dict(data["row_counts"]),
-            problems,
-            bool(data["as_of_from_config"]),
-            as_of_source=data.get("as_of_source", ""),
-        )
+        return None if self._validation is None else _report_from_dict(self._validation)
 
     # -- other parameters and derived results
 
@@ -643,20 +629,36 @@ def _config_from(meta: dict[str, Any]) -> AnalysisConfig:
     return AnalysisConfig(**data, kpis=kpis)
 
 
-def _parameters_from(meta: dict[str, Any], config: AnalysisConfig) -> dict[str, Any]:
+def _report_from_dict(data: dict[str, Any]) -> Any:
+    """A :class:`~cskpi_analysis.validate.ValidationReport` from its ``to_dict()`` form."""
+    from cskpi_analysis.validate import Problem, ValidationReport
+
+    problems = tuple(Problem(**{**p, "rows": tuple(p.get("rows") or ())}) for p in data.get("problems", []))
+    as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+    return ValidationReport(
+        Path(data["data_dir"]),
+        as_of,
+        dict(data["row_counts"]),
+        problems,
+        bool(data["as_of_from_config"]),
+        as_of_source=data.get("as_of_source", ""),
+    )
+
+
+def _parameters_from(meta: dict[str, Any]) -> dict[str, Any]:
     stored = dict(meta["parameters"])
     stored["as_of"] = dt.date.fromisoformat(stored["as_of"])
     return stored
 
 
-def _open_file(database: Path, *, attach_base: bool = True) -> Warehouse:
+def _open_file(database: Path) -> Warehouse:
     """Open a built warehouse file read-only."""
     con = duckdb.connect(str(database), read_only=True)
     meta = _read_meta(con)
     if not meta:
         con.close()
         raise AnalysisError(f"{database} is not a cskpi warehouse (no {META_TABLE} table); rebuild it")
-    if meta.get("base") and attach_base:
+    if meta.get("base"):
         _attach_base(con, Path(meta["base"]["path"]))
     config = _config_from(meta)
     return Warehouse(
@@ -664,7 +666,7 @@ def _open_file(database: Path, *, attach_base: bool = True) -> Warehouse:
         path=database,
         data_dir=Path(meta["data_dir"]),
         config=config,
-        parameters=_parameters_from(meta, config),
+        parameters=_parameters_from(meta),
         fingerprint=meta.get("fingerprint", ""),
         validation=meta.get("validation"),
     )
@@ -733,10 +735,7 @@ def validate_cached(data_dir: Path, database: Path, inputs: Inputs) -> tuple[Ana
         except (OSError, ValueError):
             saved = {}
         if saved.get("key") == key:
-            meta = {"config": saved["config"], "validation": saved["report"]}
-            wh = Warehouse.__new__(Warehouse)
-            wh._validation = meta["validation"]
-            return _config_from(meta), wh.validation
+            return _config_from({"config": saved["config"]}), _report_from_dict(saved["report"])
     _forbid("validate")
     config, report = _validate(data_dir, None)
     if not report.ok:
