@@ -117,7 +117,8 @@ def mrr_bridge_chart(bridge: pd.DataFrame, title: str) -> alt.Chart:
     data["low"] = data[["start", "end"]].min(axis=1)
     data["high"] = data[["start", "end"]].max(axis=1)
     order = list(data["step"])
-    base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)))
+    # the data sits on the layer, not on each part: altair would hash the frame to hoist it
+    base = alt.Chart().encode(x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(size=60).encode(
         y=alt.Y("low:Q", title="MRR", axis=alt.Axis(format="$,.0f")),
         y2="high:Q",
@@ -129,7 +130,7 @@ def mrr_bridge_chart(bridge: pd.DataFrame, title: str) -> alt.Chart:
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Amount", format="$,.0f")],
     )
     labels = base.mark_text(dy=-8).encode(y="high:Q", text=alt.Text("amount:Q", format="$.3s"))
-    return alt.layer(bars, labels).properties(title=title, width=640)
+    return alt.layer(bars, labels, data=data).properties(title=title, width=640)
 
 
 def cohort_heatmap(cells: pd.DataFrame, metric: str, title: str) -> alt.Chart:

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from cskpi_analysis.narrative import percent, user_text
+from cskpi_analysis.warehouse import Reader, kept
 
 #: Vendor health score bands: (label, lower bound inclusive, upper bound exclusive).
 HEALTH_BANDS: tuple[tuple[str, float, float], ...] = (
@@ -26,8 +27,35 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
     Columns: ``band``, ``accounts``, ``share`` (of scored accounts), ``mrr``, ``mrr_share``.
     Accounts with no score in the 92 days before the month end form the band ``No recent score``.
     """
-    frame = con.execute(
-        """
+    scored = kept(con, "latest_health_scores", _latest_scores)
+    if segment != "All":
+        scored = scored[scored["segment"] == segment]
+    counted = scored.groupby("band", sort=False).agg(accounts=("account_id", "count"), mrr=("mrr", "sum"))
+    order = [label for label, _, _ in HEALTH_BANDS] + ["No recent score"]
+    out = counted.reindex(order).rename_axis("band").reset_index()
+    out["accounts"] = out["accounts"].fillna(0).astype("int64")
+    out["mrr"] = out["mrr"].fillna(0.0).astype("float64")
+    scored = out.loc[out["band"] != "No recent score", "accounts"].sum()
+    out["share"] = out["accounts"] / scored if scored else float("nan")
+    out.loc[out["band"] == "No recent score", "share"] = float("nan")
+    out["mrr_share"] = out["mrr"] / out["mrr"].sum() if out["mrr"].sum() else float("nan")
+    return out[["band", "accounts", "share", "mrr", "mrr_share"]]
+
+
+def _latest_scores(con: Reader) -> pd.DataFrame:
+    """Every paying account at the latest complete month with its latest score's band (any segment).
+
+    Columns ``account_id``, ``segment``, ``mrr``, ``band``; kept per warehouse, so a segment
+    change only filters it.
+    """
+    bands = " union all ".join(
+        f"select $label_{i} as band, $low_{i} as low, $high_{i} as high" for i in range(len(HEALTH_BANDS))
+    )
+    values: dict[str, object] = {}
+    for i, (label, low, high) in enumerate(HEALTH_BANDS):
+        values.update({f"label_{i}": label, f"low_{i}": low, f"high_{i}": high})
+    return con.execute(
+        f"""
         with latest_month as (
             select max(month) as month, max(month_end) as month_end from int_months where is_complete_month
         ),
@@ -35,7 +63,7 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
             select account_months.account_id, account_months.segment, account_months.mrr
             from mart_account_months as account_months
             inner join latest_month on latest_month.month = account_months.month
-            where account_months.mrr > 0 and ($segment = 'All' or account_months.segment = $segment)
+            where account_months.mrr > 0
         ),
         scores as (
             select health.account_id, health.score,
@@ -44,32 +72,16 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
             cross join latest_month
             where health.scored_at <= latest_month.month_end
                 and health.scored_at > latest_month.month_end - interval 92 day
-        )
-        select paying.account_id, paying.mrr, scores.score
+        ),
+        bands as ({bands})
+        select paying.account_id, paying.segment, paying.mrr, coalesce(bands.band, 'No recent score') as band
         from paying
         left join scores on scores.account_id = paying.account_id and scores.recency = 1
+        left join bands on scores.score >= bands.low and scores.score < bands.high
+        order by paying.account_id
         """,
-        {"segment": segment},
+        values,
     ).df()
-
-    def band(score: float) -> str:
-        if pd.isna(score):
-            return "No recent score"
-        return next(label for label, low, high in HEALTH_BANDS if low <= score < high)
-
-    frame["band"] = frame["score"].map(band)
-    order = [label for label, _, _ in HEALTH_BANDS] + ["No recent score"]
-    out = (
-        frame.groupby("band")
-        .agg(accounts=("account_id", "count"), mrr=("mrr", "sum"))
-        .reindex(order, fill_value=0)
-        .reset_index()
-    )
-    scored = out.loc[out["band"] != "No recent score", "accounts"].sum()
-    out["share"] = out["accounts"] / scored if scored else float("nan")
-    out.loc[out["band"] == "No recent score", "share"] = float("nan")
-    out["mrr_share"] = out["mrr"] / out["mrr"].sum() if out["mrr"].sum() else float("nan")
-    return out[["band", "accounts", "share", "mrr", "mrr_share"]]
 
 
 def health_sentence(distribution: pd.DataFrame) -> str:
@@ -98,6 +110,21 @@ def largest_movements(
     """
     if movement not in ("churn", "contraction", "expansion", "reactivation"):
         raise ValueError(f"unknown movement {movement!r}")
+    def recent_movements(con: Reader) -> pd.DataFrame:  # a function of this module: its code keys the result
+        return _recent_movements(con, months=months)
+
+    recent = kept(con, f"recent_movements_{months}", recent_movements)
+    chosen = recent[(recent["movement"] == movement) & ((segment == "All") | (recent["segment"] == segment))]
+    largest = (
+        chosen.assign(size=chosen["movement_mrr"].abs())
+        .sort_values(["size", "account_id"], ascending=[False, True], kind="mergesort")
+        .head(limit)
+    )
+    return largest.drop(columns=["movement", "size"]).reset_index(drop=True)
+
+
+def _recent_movements(con: Reader, *, months: int) -> pd.DataFrame:
+    """Every MRR movement but new business of the last ``months`` complete months, any segment."""
     return con.execute(
         """
         with window_months as (
@@ -110,16 +137,15 @@ def largest_movements(
             account_months.month,
             account_months.previous_mrr,
             account_months.mrr,
-            account_months.movement_mrr
+            account_months.movement_mrr,
+            account_months.movement
         from mart_account_months as account_months
         inner join window_months on window_months.month = account_months.month
         inner join stg_accounts as accounts on accounts.account_id = account_months.account_id
-        where account_months.movement = $movement
-            and ($segment = 'All' or account_months.segment = $segment)
-        order by abs(account_months.movement_mrr) desc, account_months.account_id
-        limit $limit
+        where account_months.movement in ('churn', 'contraction', 'expansion', 'reactivation')
+        order by account_months.account_id, account_months.month
         """,
-        {"months": months, "movement": movement, "segment": segment, "limit": limit},
+        {"months": months},
     ).df()
 
 

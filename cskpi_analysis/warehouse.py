@@ -155,6 +155,7 @@ def _listing(data_dir: Path) -> dict[str, tuple[int, int]]:
 
 def _module_digest(function: Callable[..., Any]) -> str:
     """A short hash of the source file of the module that defines ``function``."""
+    function = getattr(function, "func", function)  # a functools.partial: the function it wraps
     module = sys.modules.get(getattr(function, "__module__", ""), None)
     source = getattr(module, "__file__", None)
     if not source or not Path(source).is_file():
@@ -420,6 +421,9 @@ class Warehouse:
                 value = compute(self)
                 with _atomically(store) as temporary:
                     value.to_parquet(temporary, index=False)
+                for stale in store.parent.glob(f"{name}-*.parquet"):  # earlier data or code
+                    if stale != store and stale.name[len(name) + 1 :].count("-") == 1:
+                        stale.unlink(missing_ok=True)
         self._memo[name] = value
         return value
 
@@ -442,6 +446,17 @@ class Warehouse:
 
 Reader = Warehouse | duckdb.DuckDBPyConnection
 """What the readers select from: a warehouse, or a connection holding the marts (tests, scripts)."""
+
+
+def kept(reader: Reader, name: str, compute: Callable[[Any], Any]) -> Any:
+    """``compute(reader)``, kept per warehouse (:meth:`Warehouse.cached`) when ``reader`` is one.
+
+    For a plain connection (tests, scripts) it is simply computed. Use it for a frame that does
+    not depend on a control, so that a control change only filters it.
+    """
+    if isinstance(reader, Warehouse):
+        return reader.cached(name, compute)
+    return compute(reader)
 
 
 # --------------------------------------------------------------------------- building

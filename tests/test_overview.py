@@ -9,7 +9,7 @@ import pytest
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.overview import health_distribution, health_sentence, largest_movements, next_steps
-from cskpi_analysis.warehouse import build_marts
+from cskpi_analysis.warehouse import build_marts, open_warehouse
 from tests.test_kpis import write_folder
 
 
@@ -48,6 +48,32 @@ def test_largest_movements_lists_names_never_contact_details(con):
     assert list(churned["account_name"]) == ["Gamma"]
     assert churned.iloc[0]["movement_mrr"] == -500
     assert not any("mail" in column for column in churned.columns)
+
+
+def test_a_segment_change_filters_frames_kept_per_warehouse(con, tmp_path_factory, monkeypatch):
+    """On a warehouse file the segment-independent frames are computed once and kept: a segment
+    change (or a second opening) only filters them, with the same result as computing directly."""
+    (con.data_dir / "cskpi.toml").write_text("[analysis]\nas_of = 2024-04-15\n")  # the fixture's config
+    database = tmp_path_factory.mktemp("warehouse") / "wh.duckdb"
+    built = open_warehouse(con.data_dir, database=database)
+    expected = {
+        segment: (health_distribution(con, segment), largest_movements(con, "churn", segment=segment))
+        for segment in ("All", "SMB", "Enterprise")
+    }
+    for segment, (health, churned) in expected.items():
+        pd.testing.assert_frame_equal(health_distribution(built, segment), health)
+        pd.testing.assert_frame_equal(largest_movements(built, "churn", segment=segment), churned)
+    built.close()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("queried the warehouse instead of reading the kept frame")
+
+    reopened = open_warehouse(con.data_dir, database=database)
+    monkeypatch.setattr(reopened, "execute", refuse)
+    for segment, (health, churned) in expected.items():
+        pd.testing.assert_frame_equal(health_distribution(reopened, segment), health)
+        pd.testing.assert_frame_equal(largest_movements(reopened, "churn", segment=segment), churned)
+    reopened.close()
 
 
 def test_next_steps_start_with_the_weakest_segment():

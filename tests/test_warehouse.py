@@ -219,3 +219,6 @@ def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(fold
     with open_warehouse(folder, database=db) as wh:
         assert wh.cached("probe", compute)["x"].tolist() == [2]
     assert len(calls) == 2
+    # the result of the earlier code is removed when the new one is kept; other names stay
+    kept = sorted(p.name for p in (tmp_path / "wh.duckdb.d" / "results").glob("probe-*.parquet"))
+    assert len(kept) == 1 and kept[0].endswith("-changed.parquet")
