@@ -698,7 +698,7 @@ def _sentence(row: pd.Series) -> str:
     return f"{ours} is {verdict}{position}: {market}."
 
 
-def market_context_sentence(comparison: pd.DataFrame) -> str:
+def market_context_sentence(comparison: pd.DataFrame, limit: int | None = None) -> str:
     """Seed 003's point made concrete: your NRR, GRR and churn against the market.
 
     For each of NRR, GRR (or gross revenue churn) and logo churn (or logo retention),
@@ -707,7 +707,7 @@ def market_context_sentence(comparison: pd.DataFrame) -> str:
     recent, then annual over monthly values. Each gives one sentence; a value that
     looks healthy on its own (:func:`face_value_healthy`) but is below market is named
     "good numbers in a bad market", one that looks weak but is above market "bad
-    numbers in a good market".
+    numbers in a good market". ``limit`` keeps the first ``limit`` sentences (NRR first).
 
     Examples
     --------
@@ -731,6 +731,8 @@ def market_context_sentence(comparison: pd.DataFrame) -> str:
             ["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable"
         )
         sentences.append(_sentence(ranked.iloc[0]))
+        if limit is not None and len(sentences) >= limit:
+            break
     if not sentences:
         return (
             "No benchmark in the file is comparable with these KPIs, so there is no market context: "

@@ -81,6 +81,9 @@ class AnalysisConfig:
         milestone ("" = not used: the milestone decides).
     segment_column : accounts column used as the segment.
     kpis : switches of the KPI engine.
+    targets : ``[targets]`` of ``cskpi.toml``: (catalogue KPI id, target value) pairs, e.g.
+        ``net_revenue_retention_t12m = 1.05`` (rates as fractions, money in the data's currency);
+        the executive summary reports each KPI on or off its target.
     """
 
     as_of: dt.date | None = None
@@ -89,6 +92,7 @@ class AnalysisConfig:
     first_value_event: str = ""
     segment_column: str = "segment"
     kpis: KpiOptions = field(default_factory=KpiOptions)
+    targets: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.segment_column, str) and is_personal(self.segment_column):
@@ -125,7 +129,7 @@ def load_config(data_dir: str | Path) -> AnalysisConfig:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    _check_keys("", {k: None for k in raw}, {"analysis", "kpis"}, path)
+    _check_keys("", {k: None for k in raw}, {"analysis", "kpis", "targets"}, path)
     analysis = dict(raw.get("analysis", {}))
     kpis = dict(raw.get("kpis", {}))
     analysis_fields = {f.name for f in fields(AnalysisConfig)} - {"kpis"}
@@ -150,10 +154,34 @@ def load_config(data_dir: str | Path) -> AnalysisConfig:
     for key in ("first_value_milestone", "first_value_event", "segment_column"):
         if key in analysis and not isinstance(analysis[key], str):
             raise ConfigError(f"{path}: analysis.{key} must be a string, got {analysis[key]!r}")
+    targets = _targets(raw.get("targets", {}), path)
     try:
-        return AnalysisConfig(**analysis, kpis=KpiOptions(**kpis))
+        return AnalysisConfig(**analysis, kpis=KpiOptions(**kpis), targets=targets)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _targets(raw: Any, path: Path) -> tuple[tuple[str, float], ...]:
+    """``[targets]``: catalogue KPI ids with a number each (a clear error for anything else)."""
+    from cskpi_analysis.catalogue import load_catalogue
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [targets] must be a table of KPI id = number")
+    known = {kpi.id for kpi in load_catalogue()}
+    pairs = []
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"{path}: targets.{key} is not a KPI of the catalogue (see `cskpi catalogue`); "
+                "e.g. net_revenue_retention_t12m, gross_revenue_retention_t12m, logo_churn_rate, "
+                "monthly_recurring_revenue, mrr_at_risk"
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(
+                f"{path}: targets.{key} must be a number (a rate as a fraction, e.g. 1.05 for 105%), got {value!r}"
+            )
+        pairs.append((key, float(value)))
+    return tuple(sorted(pairs))
 
 
 def config_toml(config: AnalysisConfig) -> str:

@@ -111,3 +111,16 @@ def warehouse() -> Warehouse:
     from cskpi_analysis.warehouse import open_warehouse
 
     return open_warehouse(data_dir(), database=database())
+
+
+PERIOD_ENV = "CSKPI_PERIOD"
+"""Environment variable naming the reporting cadence (``month`` or ``quarter``) outside marimo."""
+
+
+def period() -> str:
+    """The reporting cadence: ``--period month|quarter`` on the marimo command line, else ``$CSKPI_PERIOD``,
+    else ``month`` (what ``cskpi report --period`` hands the executive summary)."""
+    value = _marimo_cli_args().get("period") or os.environ.get(PERIOD_ENV) or "month"
+    if value not in ("month", "quarter"):
+        raise ConfigError(f"--period must be month or quarter, got {value!r}")
+    return str(value)

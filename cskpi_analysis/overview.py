@@ -110,6 +110,7 @@ def largest_movements(
     """
     if movement not in ("churn", "contraction", "expansion", "reactivation"):
         raise ValueError(f"unknown movement {movement!r}")
+
     def recent_movements(con: Reader) -> pd.DataFrame:  # a function of this module: its code keys the result
         return _recent_movements(con, months=months)
 

@@ -641,6 +641,7 @@ def _config_from(meta: dict[str, Any]) -> AnalysisConfig:
     kpis = KpiOptions(**data.pop("kpis"))
     data["as_of"] = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
     data["key_features"] = tuple(data.get("key_features") or ())
+    data["targets"] = tuple((str(k), float(v)) for k, v in data.get("targets") or ())
     return AnalysisConfig(**data, kpis=kpis)
 
 
