@@ -723,14 +723,7 @@ def market_context_sentence(comparison: pd.DataFrame, limit: int | None = None) 
         rows = usable[usable["kpi"].isin(family)]
         if rows.empty:
             continue
-        ranked = rows.assign(
-            _match=rows["match"].map(_MATCH_RANK),
-            _reliability=rows["reliability"].map(_RELIABILITY_RANK),
-            _monthly=(rows["our_period"] == "monthly").astype(int),
-        ).sort_values(
-            ["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable"
-        )
-        sentences.append(_sentence(ranked.iloc[0]))
+        sentences.append(_sentence(_ranked(rows).iloc[0]))
         if limit is not None and len(sentences) >= limit:
             break
     if not sentences:
@@ -739,6 +732,49 @@ def market_context_sentence(comparison: pd.DataFrame, limit: int | None = None) 
             "an absolute number alone says little about performance."
         )
     return " ".join(sentences)
+
+
+def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
+    """Comparable rows in the order the market sentence picks from: closest peer group, most
+    reliable source, most recent, annual before monthly."""
+    return rows.assign(
+        _match=rows["match"].map(_MATCH_RANK),
+        _reliability=rows["reliability"].map(_RELIABILITY_RANK),
+        _monthly=(rows["our_period"] == "monthly").astype(int),
+    ).sort_values(["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable")
+
+
+def reconciliation_sentences(comparison: pd.DataFrame) -> list[str]:
+    """One sentence per KPI family whose comparable sources give opposite verdicts.
+
+    E.g. "The sources disagree on logo churn: above market against Recurly (2019), below market
+    against KBCM (2017). The verdict above follows KBCM (all companies surveyed, high reliability):
+    the closest peer group, then the most reliable source; the others measure other peers or
+    other definitions (see the definition warnings)."
+    """
+    if comparison.empty:
+        return []
+    usable = comparison[comparison["comparable"] & comparison["verdict"].isin(["above market", "below market"])]
+    sentences = []
+    for family in _SENTENCE_FAMILIES:
+        rows = usable[usable["kpi"].isin(family)]
+        if rows["verdict"].nunique() < 2:
+            continue
+        ranked = _ranked(rows)
+        chosen = ranked.iloc[0]
+        sides = "; ".join(
+            f"{verdict} against "
+            + ", ".join(dict.fromkeys(f"{user_text(r['publisher'])} ({r['year']})" for _, r in group.iterrows()))
+            for verdict, group in ranked.groupby("verdict", sort=False)
+        )
+        label = _LABELS[family[-1]] if family[-1] in _LABELS else family[-1].replace("_", " ")
+        sentences.append(
+            f"The sources disagree on {label}: {sides}. The verdict above follows {user_text(chosen['publisher'])} "
+            f"({_peer_phrase(chosen)}, {chosen['reliability']} reliability): the closest peer group, then the most "
+            "reliable source; the others survey other peers or define the KPI differently (see the definition "
+            "warnings)."
+        )
+    return sentences
 
 
 # --------------------------------------------------------------------------- from the marts

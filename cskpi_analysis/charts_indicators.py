@@ -95,9 +95,16 @@ def matrix_heatmap(
         mark=matrix["matches_expected"].map({True: "", False: "!"}),
     )[["label", "column", "auc", "auc_low", "auc_high", "mark"]]
     order = tidy.groupby("label")["auc"].mean().sort_values(ascending=False).index.tolist()
+    # columns by outcome (churn, contraction, expansion), then horizon ascending, whatever the rows' order
+    outcomes = {"churn": 0, "contraction": 1, "expansion": 2}
+    pairs = sorted(
+        {(o, int(h)) for o, h in zip(matrix["outcome"], matrix["horizon"], strict=True)},
+        key=lambda pair: (outcomes.get(pair[0], len(outcomes)), pair[0], pair[1]),
+    )
+    columns = [f"{o.capitalize()} in {h} months" for o, h in pairs]
     base = alt.Chart(tidy).encode(
         y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("column:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
+        x=alt.X("column:N", title=None, sort=columns, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("auc:Q", title="AUC", scale=alt.Scale(scheme="blues", domain=[0.5, 0.8])),
@@ -321,4 +328,5 @@ def coverage_chart(coverage: pd.DataFrame, title: str) -> alt.Chart:
         )
     )
     errors = alt.Chart(tidy).mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q")
-    return (bars + errors).properties(title=title, height=alt.Step(28))
+    # narrow enough for two side by side in a report column, labels included
+    return (bars + errors).properties(title=title, height=alt.Step(28), width=240)

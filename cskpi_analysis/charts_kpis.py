@@ -133,6 +133,16 @@ def mrr_bridge_chart(bridge: pd.DataFrame, title: str) -> alt.Chart:
     return alt.layer(bars, labels, data=data).properties(title=title, width=640)
 
 
+def cohort_labels(cells: pd.DataFrame) -> pd.Series:
+    """``2024-07`` for a monthly cohort, ``2024 Q3`` for a quarterly one (``cohort_grain``)."""
+    start = pd.to_datetime(cells["cohort"])
+    monthly = start.dt.strftime("%Y-%m")
+    if "cohort_grain" not in cells:
+        return monthly
+    quarterly = start.dt.year.astype(str) + " Q" + start.dt.quarter.astype(str)
+    return quarterly.where(cells["cohort_grain"] == "quarter", monthly)
+
+
 def cohort_heatmap(cells: pd.DataFrame, metric: str, title: str) -> alt.Chart:
     """Cohort x months-since-start heatmap of ``metric`` (``logo_retention`` or ``revenue_retention``).
 
@@ -141,8 +151,10 @@ def cohort_heatmap(cells: pd.DataFrame, metric: str, title: str) -> alt.Chart:
     Unobservable cells have no row and stay blank.
     """
     data = cells.copy()
-    data["cohort_label"] = pd.to_datetime(data["cohort"]).dt.strftime("%Y-%m")
+    data["cohort_label"] = cohort_labels(data)
     data["value"] = data[metric].where(data["is_complete"])
+    # revenue retention passes 100% when expansion outweighs losses: the scale must show it
+    top = max(1.0, float(data["value"].max())) if data["value"].notna().any() else 1.0
     base = alt.Chart(data).encode(
         x=alt.X("months_since_start:O", title="Months since start"),
         y=alt.Y("cohort_label:O", title="Start cohort"),
@@ -156,7 +168,7 @@ def cohort_heatmap(cells: pd.DataFrame, metric: str, title: str) -> alt.Chart:
         ],
     )
     complete = base.transform_filter("datum.is_complete").mark_rect().encode(
-        color=alt.Color("value:Q", title="Retention", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+        color=alt.Color("value:Q", title="Retention", scale=alt.Scale(scheme="blues", domain=[0, top]),
                         legend=alt.Legend(format="%"))
     )  # fmt: skip
     masked = base.transform_filter("!datum.is_complete").mark_rect(color="#eeeeee", stroke="#bbbbbb", strokeDash=[2, 2])
@@ -171,7 +183,7 @@ def retention_curves_chart(cells: pd.DataFrame, average: pd.DataFrame, metric: s
     :func:`cskpi_analysis.kpis.average_retention_curve`.
     """
     data = cells[cells["is_complete"]].copy()
-    data["cohort_label"] = pd.to_datetime(data["cohort"]).dt.strftime("%Y-%m")
+    data["cohort_label"] = cohort_labels(data)
     x = alt.X("months_since_start:Q", title="Months since start")
     layers: list[alt.Chart] = []
     if metric == "logo_retention":
@@ -237,21 +249,28 @@ def coverage_heatmap(coverage: pd.DataFrame, title: str = "Rows per table and mo
 
 
 def daily_activity_chart(daily: pd.DataFrame, title: str = "Usage events and active accounts per day") -> alt.Chart:
-    """Events per day (``day``, ``events``, ``active_accounts``) as a line, active accounts in the tooltip."""
-    return (
-        alt.Chart(daily)
+    """Two panels sharing the day axis: events per day, and accounts with at least one event that day.
+
+    ``daily``: ``day``, ``events``, ``active_accounts`` (:func:`cskpi_analysis.quality.events_per_day`).
+    """
+    base = (
+        alt.Chart()
         .mark_line(strokeWidth=1)
         .encode(
             x=alt.X("day:T", title=None),
-            y=alt.Y("events:Q", title="Events per day"),
             tooltip=[
                 alt.Tooltip("day:T", title="Day"),
                 alt.Tooltip("events:Q", title="Events", format=","),
                 alt.Tooltip("active_accounts:Q", title="Active accounts", format=","),
             ],
         )
-        .properties(title=title)
+        .properties(height=140, width=640)
     )
+    return alt.vconcat(
+        base.encode(y=alt.Y("events:Q", title="Events")),
+        base.encode(y=alt.Y("active_accounts:Q", title="Active accounts")).mark_line(strokeWidth=1, color=GOOD),
+        data=daily,
+    ).properties(title=title)
 
 
 def segment_bars_chart(frame: pd.DataFrame, value: str, title: str, *, value_format: str = ".1%") -> alt.Chart:

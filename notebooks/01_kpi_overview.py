@@ -271,14 +271,20 @@ def _(worklist):
 
 
 @app.cell
-def _(churned):
-    churned
+def _(churned, mo):
+    mo.vstack([mo.md("**Largest churns** (last three complete months)"), churned])
     return
 
 
 @app.cell
-def _(expanded):
-    expanded
+def _(contracted, mo):
+    mo.vstack([mo.md("**Largest contractions** (the ten the sentence above adds up)"), contracted])
+    return
+
+
+@app.cell
+def _(expanded, mo):
+    mo.vstack([mo.md("**Largest expansions**"), expanded])
     return
 
 

@@ -188,7 +188,15 @@ def _(mo):
 
 @app.cell
 def _(benchmarks, comparison, mo, narrative):
-    mo.md(narrative.markdown_text(benchmarks.market_context_sentence(comparison)))
+    mo.md(
+        "\n\n".join(
+            narrative.markdown_text(text)
+            for text in [
+                benchmarks.market_context_sentence(comparison),
+                *benchmarks.reconciliation_sentences(comparison),
+            ]
+        )
+    )
     return
 
 

@@ -417,3 +417,22 @@ def test_a_refused_comparison_does_not_claim_an_identity_was_used():
     assert not refused.empty
     assert refused["definition_warning"].str.contains("not comparable").all()
     assert not refused["definition_warning"].str.contains("compared as 1 - your").any()
+
+
+def test_opposite_verdicts_of_two_sources_are_reconciled_in_one_sentence():
+    # monthly logo churn of 3%: above the 5% median of source A (high reliability), below the 1% median of B
+    frame = _frame(
+        _row("a", "logo_churn_rate", 0.05, period="monthly", form="monthly_rate", publisher="Alpha",
+             source="Alpha survey", reliability="high", year="2017"),
+        _row("b", "logo_churn_rate", 0.01, period="monthly", form="monthly_rate", publisher="Beta",
+             source="Beta report", reliability="medium", year="2019"),
+    )  # fmt: skip
+    comparison = compare([_kpi("logo_churn_rate", 0.03, period="monthly", form="monthly_rate")], frame)
+    assert set(comparison["verdict"]) == {"above market", "below market"}
+    (sentence,) = bm.reconciliation_sentences(comparison)
+    assert "above market against Alpha (2017)" in sentence and "below market against Beta (2019)" in sentence
+    assert "follows Alpha" in sentence  # the more reliable source, as in the market sentence
+    assert "Alpha" in market_context_sentence(comparison, limit=1)
+    # one source only: nothing to reconcile
+    alone = _frame(_row("a", "logo_churn_rate", 0.05, period="monthly", form="monthly_rate", publisher="Alpha"))
+    assert bm.reconciliation_sentences(compare([_kpi("logo_churn_rate", 0.03, "monthly", "monthly_rate")], alone)) == []

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import vl_convert as vlc
 
-from cskpi_analysis.charts_indicators import matrix_dot_chart
+from cskpi_analysis.charts_indicators import matrix_dot_chart, matrix_heatmap
 
 
 def _x_axis_range(chart) -> str:
@@ -32,3 +32,25 @@ def test_auc_dot_chart_keeps_its_zoomed_axis_with_the_reference_rule_drawn_first
 def test_auc_dot_chart_widens_its_axis_for_an_interval_beyond_it():
     # an upper bound of 0.95 lies beyond the default 0.85 end: the axis reaches it
     assert _x_axis_range(matrix_dot_chart(_matrix([0.95, 0.60]), "AUC")) == ("0.5", "0.9")
+
+
+def test_matrix_heatmap_columns_run_by_outcome_then_horizon():
+    # rows arrive sorted by AUC (as indicator_outcome_matrix returns them): the columns must not follow that order
+    matrix = pd.DataFrame(
+        {
+            "label": ["Active days"] * 4,
+            "outcome": ["expansion", "churn", "churn", "expansion"],
+            "horizon": [12, 6, 3, 3],
+            "auc": [0.7, 0.65, 0.6, 0.55],
+            "auc_low": [0.6] * 4,
+            "auc_high": [0.8] * 4,
+            "matches_expected": [True] * 4,
+        }
+    )
+    spec = matrix_heatmap(matrix).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == [
+        "Churn in 3 months",
+        "Churn in 6 months",
+        "Expansion in 3 months",
+        "Expansion in 12 months",
+    ]
