@@ -53,6 +53,32 @@ def _(benchmarks, wh, kpis, segment):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    ## The answer: good numbers in a bad market?
+
+    A number that looks healthy on its own can still trail the market, and a weak-looking one can lead it.
+    One sentence each for NRR, GRR and logo churn, using the closest peer group and the most reliable,
+    most recent comparable source.
+    """)
+    return
+
+
+@app.cell
+def _(benchmarks, comparison, mo, narrative):
+    mo.md(
+        "\n\n".join(
+            narrative.markdown_text(text)
+            for text in [
+                benchmarks.market_context_sentence(comparison),
+                *benchmarks.reconciliation_sentences(comparison),
+            ]
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## Our KPIs
 
     What we compare, as the KPI engine measures it at the latest complete month: monthly rates pooled over the
@@ -170,32 +196,6 @@ def _(comparison, mo):
         f"market, {int(_verdicts.get('in line', 0))} in line, {int(_verdicts.get('below market', 0))} below market. "
         f"The {int((~comparison['comparable']).sum())} grey rows are shown for context only. For churn, a dot to the "
         "left of the tick is better than the benchmark; for retention, a dot to the right."
-    )
-    return
-
-
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    ## Good numbers in a bad market?
-
-    A number that looks healthy on its own can still trail the market, and a weak-looking one can lead it.
-    One sentence each for NRR, GRR and logo churn, using the closest peer group and the most reliable,
-    most recent comparable source.
-    """)
-    return
-
-
-@app.cell
-def _(benchmarks, comparison, mo, narrative):
-    mo.md(
-        "\n\n".join(
-            narrative.markdown_text(text)
-            for text in [
-                benchmarks.market_context_sentence(comparison),
-                *benchmarks.reconciliation_sentences(comparison),
-            ]
-        )
     )
     return
 
