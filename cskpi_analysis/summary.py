@@ -229,16 +229,33 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def growth_sentence(card: pd.DataFrame) -> str:
-    """E.g. "MRR grew 88.0% in the year, from $1,720,000 to $3,230,000 (Sep 2025 to Sep 2026)."."""
+    """E.g. "MRR grew 87.8% in the year, from $1,718,171 to $3,227,066 (Sep 2025 to Sep 2026)."."""
     mrr = card.set_index("kpi").loc["monthly_recurring_revenue"]
-    month = card.attrs["month"]
-    if mrr["value"] is None or mrr["a year ago"] is None or not mrr["a year ago"]:
-        return f"MRR is {value_text(mrr['value'], 'money')} at {month:%b %Y}; the data does not reach a year back."
-    change = (mrr["value"] - mrr["a year ago"]) / mrr["a year ago"]
+    return mrr_growth_sentence(mrr["value"], mrr["a year ago"], card.attrs["month"])
+
+
+def monthly_growth_sentence(monthly: pd.DataFrame) -> str:
+    """:func:`mrr_growth_sentence` from one segment's ``mart_kpis_monthly`` rows (its latest complete month)."""
+    complete = monthly[monthly["is_complete_month"]].set_index("month")
+    if complete.empty:
+        return "No complete month yet: MRR growth cannot be measured."
+    month = complete.index.max()
+    year_ago = month - pd.DateOffset(months=12)
+    then = float(complete.loc[year_ago, "mrr_end"]) if year_ago in complete.index else None
+    return mrr_growth_sentence(float(complete.loc[month, "mrr_end"]), then, month.date())
+
+
+def mrr_growth_sentence(now: float | None, year_ago: float | None, month: dt.date) -> str:
+    """MRR now against twelve months earlier, in one sentence (a relative change)."""
+    if now is None or pd.isna(now):
+        return f"MRR cannot be measured at {month:%b %Y}."
+    if year_ago is None or pd.isna(year_ago) or not year_ago:
+        return f"MRR is {value_text(now, 'money')} at {month:%b %Y}; the data does not reach a year back."
+    change = (now - year_ago) / year_ago
     verb = "grew" if change > 0 else "shrank" if change < 0 else "held"
     return (
-        f"MRR {verb} {abs(change):.1%} in the year, from {value_text(mrr['a year ago'], 'money')} to "
-        f"{value_text(mrr['value'], 'money')} ({_shift(month, 12):%b %Y} to {month:%b %Y})."
+        f"MRR {verb} {abs(change):.1%} in the year, from {value_text(year_ago, 'money')} to "
+        f"{value_text(now, 'money')} ({_shift(month, 12):%b %Y} to {month:%b %Y})."
     )
 
 

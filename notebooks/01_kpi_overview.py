@@ -20,12 +20,22 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import catalogue, charts, charts_kpis, indicators, kpis, narrative, overview, stage_kpis
+    from cskpi_analysis import (
+        catalogue,
+        charts,
+        charts_kpis,
+        indicators,
+        kpis,
+        narrative,
+        overview,
+        stage_kpis,
+        summary,
+    )
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    return catalogue, charts_kpis, wh, indicators, kpis, mo, narrative, overview, stage_kpis
+    return catalogue, charts_kpis, wh, indicators, kpis, mo, narrative, overview, stage_kpis, summary
 
 
 @app.cell
@@ -52,11 +62,12 @@ def _(mo):
 
 
 @app.cell
-def _(wh, headline, mo, narrative, segment):
+def _(wh, headline, mo, monthly, narrative, segment, summary):
     mo.md(
         "\n\n".join(
             [
-                f"**Segment: {narrative.user_text(segment.value)}.** " + narrative.retention_level_sentence(headline),
+                f"**Segment: {narrative.user_text(segment.value)}.** " + summary.monthly_growth_sentence(monthly),
+                narrative.retention_level_sentence(headline),
                 narrative.gap_sentence(headline),
                 "All accounts: " + narrative.nrr_change_sentence(wh),
             ]

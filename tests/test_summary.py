@@ -138,3 +138,12 @@ def test_the_summary_numbers_are_the_marts_numbers(repo_root):
     assert summary.renewals_due(wh)["mrr"].sum() == pytest.approx(float(due))
     growth = summary.growth_sentence(summary.scorecard(wh, "month"))
     assert f"${card.loc['monthly_recurring_revenue', 'value']:,.0f}" in growth
+
+
+def test_growth_sentences_agree_for_the_whole_base_and_its_only_segment(small):
+    from cskpi_analysis.kpis import kpis_monthly
+
+    # every account is SMB (write_folder's default): Dec 2024 810 against Dec 2023 80 = +912.5%
+    expected = "MRR grew 912.5% in the year, from $80 to $810 (Dec 2023 to Dec 2024)."
+    assert summary.growth_sentence(summary.scorecard(small)) == expected
+    assert summary.monthly_growth_sentence(kpis_monthly(small, "SMB")) == expected
