@@ -39,14 +39,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis.errors import AnalysisError
@@ -79,20 +79,26 @@ __all__ = [
     "concordance",
     "coverage_sentence",
     "effort_by_health_band",
+    "effort_comparison",
     "effort_confounding",
     "effort_sentence",
     "describe_indicators_left_out",
     "event_aligned_curves",
     "fit_refit_model",
     "health_score_bands",
+    "health_score_calibration",
     "indicator",
     "indicator_frame",
+    "indicator_curves",
     "indicator_outcome_matrix",
     "lead_indicator_choice",
     "lead_time_months",
     "lead_time_sentence",
+    "lead_time_curves",
     "lead_time_table",
+    "lead_times_from_curves",
     "moves_from_months",
+    "outcome_matrix",
     "matrix_sentence",
     "portfolio_coverage",
     "refit_comparison",
@@ -490,24 +496,43 @@ def top_decile_lift(risk: np.ndarray | pd.Series, events: np.ndarray | pd.Series
     return float(y[top].mean() / overall)
 
 
-def _weighted_auc_and_lift(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray, risky_high: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Raw AUC and top-decile lift for each row of ``weights`` (replicates x rows).
+def _group_auc(g1: np.ndarray, gw: np.ndarray) -> np.ndarray:
+    """Raw AUC of each replicate from its weighted counts per distinct value.
 
-    A row of weight k counts as k copies of the row: the cluster bootstrap in closed form.
+    Parameters
+    ----------
+    g1, gw : (replicates x values) weighted event rows and weighted rows at each distinct
+        value of the indicator, lowest value first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``U / (n1 n0)`` per replicate, ties counting one half; ``nan`` or ``inf`` when a
+        replicate has no event or no non-event. With integer weights every sum is an exact
+        integer (or half-integer), so unit weights give :func:`concordance` to the last bit.
     """
-    order = np.argsort(x, kind="mergesort")
-    xs, ys = x[order], y[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    w = weights[:, order]
-    g1 = np.add.reduceat(w * ys, starts, axis=1)
-    gw = np.add.reduceat(w, starts, axis=1)
     g0 = gw - g1
     n1, n0 = g1.sum(axis=1), g0.sum(axis=1)
     below0 = np.cumsum(g0, axis=1) - g0
     with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (g1 * (below0 + 0.5 * g0)).sum(axis=1) / (n1 * n0)
+        return (g1 * (below0 + 0.5 * g0)).sum(axis=1) / (n1 * n0)
+
+
+def _group_top_decile(g1: np.ndarray, gw: np.ndarray, risky_high: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome rate in the riskiest decile, and its lift, of each replicate (see :func:`_group_auc`).
+
+    Deciles as :func:`risk_deciles` (tied values share their average rank, hence a decile);
+    ``risky_high`` says whether the highest values are the riskiest. With unit weights the
+    rate is ``y[top].mean()`` and the lift :func:`top_decile_lift`, to the last bit; ``nan``
+    when the top decile is empty.
+
+    Returns
+    -------
+    (top_rate, lift)
+        One value per replicate each.
+    """
+    n1 = g1.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
         if not risky_high:  # ascending risk = descending value
             g1, gw = g1[:, ::-1], gw[:, ::-1]
         total = gw.sum(axis=1, keepdims=True)
@@ -515,7 +540,24 @@ def _weighted_auc_and_lift(
         top = (np.ceil(10 * average_rank / total - 1e-9) >= 10) & (gw > 0)
         top_rate = (g1 * top).sum(axis=1) / (gw * top).sum(axis=1)
         lift = top_rate / (n1 / total[:, 0])
-    return auc, lift
+    return top_rate, lift
+
+
+def _weighted_auc_and_lift(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, risky_high: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw AUC and top-decile lift for each row of ``weights`` (replicates x rows).
+
+    A row of weight k counts as k copies of the row: the cluster bootstrap in closed form.
+    Dense reference of what :func:`indicator_outcome_matrix` computes from per-account counts.
+    """
+    order = np.argsort(x, kind="mergesort")
+    xs, ys = x[order], y[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    w = weights[:, order]
+    g1 = np.add.reduceat(w * ys, starts, axis=1)
+    gw = np.add.reduceat(w, starts, axis=1)
+    return _group_auc(g1, gw), _group_top_decile(g1, gw, risky_high)[1]
 
 
 def _bootstrap_counts(accounts: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -533,6 +575,85 @@ def _percentile_ci(values: np.ndarray, confidence: float) -> tuple[float, float]
         return float("nan"), float("nan")
     alpha = (1 - confidence) / 2
     return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
+
+
+@dataclass(frozen=True)
+class _ValueGroups:
+    """Rows sorted by value then account, cut into distinct values and (value, account) pairs.
+
+    Attributes
+    ----------
+    starts : first row of each distinct value (lowest value first).
+    pair_starts : first row of each (value, account) pair.
+    pair_group : the distinct value (index into ``starts``) of each pair.
+    pair_account : the account code of each pair.
+    n_rows : rows in all.
+    """
+
+    starts: np.ndarray
+    pair_starts: np.ndarray
+    pair_group: np.ndarray
+    pair_account: np.ndarray
+    n_rows: int
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.starts)
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` (one per row, in the sorted order) over each distinct value."""
+        return np.add.reduceat(values, self.starts) if self.n_rows else np.zeros(0)
+
+    def by_account(self, values: np.ndarray, n_accounts: int) -> sparse.csr_array:
+        """(distinct values x accounts) sums of ``values`` over each pair's rows, zeros left out."""
+        sums = np.add.reduceat(values, self.pair_starts) if self.n_rows else np.zeros(0)
+        nonzero = sums != 0
+        group = self.pair_group[nonzero]
+        indptr = np.r_[0, np.cumsum(np.bincount(group, minlength=self.n_groups))]
+        return sparse.csr_array((sums[nonzero], self.pair_account[nonzero], indptr), (self.n_groups, n_accounts))
+
+
+def _sorted_rows(values: np.ndarray, known: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Positions of the ``known`` rows, ordered by value, then by account code."""
+    rows = np.flatnonzero(known)
+    return rows[np.lexsort((codes[rows], values[rows]))]
+
+
+def _value_groups(values: np.ndarray, codes: np.ndarray) -> _ValueGroups:
+    """:class:`_ValueGroups` of rows already sorted by value, then account code (:func:`_sorted_rows`)."""
+    new_value = np.r_[True, values[1:] != values[:-1]] if len(values) else np.zeros(0, dtype=bool)
+    new_pair = new_value | np.r_[True, codes[1:] != codes[:-1]] if len(values) else new_value
+    pair_starts = np.flatnonzero(new_pair)
+    return _ValueGroups(
+        starts=np.flatnonzero(new_value),
+        pair_starts=pair_starts,
+        pair_group=np.cumsum(new_value)[pair_starts] - 1,
+        pair_account=codes[pair_starts],
+        n_rows=len(values),
+    )
+
+
+def _replicate_blocks(counts: np.ndarray, size: int = 50) -> list[np.ndarray]:
+    """(n_accounts x replicates) blocks of at most ``size`` replicates of the draw multiplicities."""
+    return [np.ascontiguousarray(counts[start : start + size].T) for start in range(0, len(counts), size)]
+
+
+def _observability_classes(
+    frame: pd.DataFrame, cells: Sequence[tuple[str, int]]
+) -> list[tuple[np.ndarray, list[tuple[str, int]]]]:
+    """The (outcome, horizon) cells grouped by the rows where the outcome is observable, in order.
+
+    Returns
+    -------
+    list of (observable, cells)
+        The rows' mask, and the cells observable on exactly those rows (e.g. every outcome of
+        one horizon: their censoring is the same).
+    """
+    classes: dict[bytes, tuple[np.ndarray, list[tuple[str, int]]]] = {}
+    for outcome, horizon in cells:
+        observable = frame[outcome_column(outcome, horizon)].notna().to_numpy()
+        classes.setdefault(np.packbits(observable).tobytes(), (observable, []))[1].append((outcome, horizon))
+    return list(classes.values())
 
 
 def indicator_outcome_matrix(
@@ -562,6 +683,13 @@ def indicator_outcome_matrix(
     Confidence intervals come from a cluster bootstrap: ``n_boot`` resamples of accounts
     (one draw shared by every cell), so the months of one account move together.
 
+    The rows of a cell are first collapsed to (distinct value, account) pairs: every row of
+    an account has the account's bootstrap weight, so the weighted counts of each distinct
+    value, for every replicate at once, are a sparse (values x accounts) matrix times the
+    (accounts x replicates) draw multiplicities. The counts are exact integers, so the
+    statistics are those of the row-by-row computation (:func:`_weighted_auc_and_lift`,
+    :func:`concordance`, :func:`top_decile_lift`) to the last bit.
+
     Parameters
     ----------
     frame : :func:`indicator_frame`.
@@ -579,63 +707,95 @@ def indicator_outcome_matrix(
     """
     if indicators is None:
         indicators = available_indicators(frame)[0]
+    cells = [(outcome, horizon) for outcome in outcomes for horizon in horizons]
+    for outcome, horizon in cells:
+        outcome_column(outcome, horizon)  # unknown outcomes and horizons are refused first
     codes_all, counts = _bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
-    records = []
-    for outcome in outcomes:
-        for horizon in horizons:
-            column = outcome_column(outcome, horizon)
-            for item in indicators:
-                mask = frame[item.id].notna().to_numpy() & frame[column].notna().to_numpy()
-                x = frame[item.id].to_numpy(dtype=float)[mask]
-                y = frame[column].to_numpy(dtype=float)[mask]
+    n_accounts_all = counts.shape[1]
+    blocks = _replicate_blocks(counts)  # the draws, transposed: (accounts x replicates) blocks
+    del counts
+    classes = _observability_classes(frame, cells)
+    records: dict[tuple[str, int, str], dict[str, object]] = {}
+    for item in indicators:
+        values_all = frame[item.id].to_numpy(dtype=float)
+        order = _sorted_rows(values_all, frame[item.id].notna().to_numpy(), codes_all)
+        for observable, same_rows in classes:
+            rows = order[observable[order]]  # the class's rows, by value then account
+            codes = codes_all[rows]
+            groups = _value_groups(values_all[rows], codes)
+            n_accounts = int(np.count_nonzero(np.bincount(codes, minlength=n_accounts_all)))
+            counts_by_value = groups.sums(np.ones(len(rows)))[np.newaxis]
+            assessed = []  # (y, risky_high, record) of the cells with both classes
+            for outcome, horizon in same_rows:
+                y = frame[outcome_column(outcome, horizon)].to_numpy(dtype=float)[rows]
                 n_events = int(y.sum())
                 if n_events == 0 or n_events == len(y):
                     continue
-                auc_raw = concordance(x, y)
+                events_by_value = groups.sums(y)[np.newaxis]
+                auc_raw = float(_group_auc(events_by_value, counts_by_value)[0])
                 risky_high = auc_raw >= 0.5
-                lift = top_decile_lift(x if risky_high else -x, y)
-                top = risk_deciles(x if risky_high else -x) == 10
-                auc_low = auc_high = lift_low = lift_high = float("nan")
-                if n_boot:
-                    weights = counts[:, codes_all[mask]]
-                    boot_auc, boot_lift = [], []
-                    for start in range(0, n_boot, 50):  # chunks keep memory small
-                        a, b = _weighted_auc_and_lift(x, y, weights[start : start + 50], risky_high)
-                        boot_auc.append(a)
-                        boot_lift.append(b)
-                    oriented = np.concatenate(boot_auc)
-                    oriented = oriented if risky_high else 1 - oriented
-                    auc_low, auc_high = _percentile_ci(oriented, confidence)
-                    lift_low, lift_high = _percentile_ci(np.concatenate(boot_lift), confidence)
+                top_rate, lift = _group_top_decile(events_by_value, counts_by_value, risky_high)
                 expected_more = (item.higher_is == "riskier") == _ADVERSE[outcome]
-                records.append(
-                    {
-                        "indicator": item.id,
-                        "label": item.label,
-                        "kind": item.kind,
-                        "outcome": outcome,
-                        "horizon": horizon,
-                        "auc": max(auc_raw, 1 - auc_raw),
-                        "auc_low": auc_low,
-                        "auc_high": auc_high,
-                        "auc_raw": auc_raw,
-                        "higher_means": "more" if risky_high else "less",
-                        "expected_higher_means": "more" if expected_more else "less",
-                        "matches_expected": bool(risky_high == expected_more),
-                        "lift": lift,
-                        "lift_low": lift_low,
-                        "lift_high": lift_high,
-                        "top_decile_rate": float(y[top].mean()) if top.any() else float("nan"),
-                        "event_rate": float(y.mean()),
-                        "n_rows": int(len(y)),
-                        "n_accounts": int(pd.unique(codes_all[mask]).size),
-                        "n_events": n_events,
-                    }
-                )
-    matrix = pd.DataFrame(records, columns=_MATRIX_COLUMNS)
+                record = {
+                    "indicator": item.id,
+                    "label": item.label,
+                    "kind": item.kind,
+                    "outcome": outcome,
+                    "horizon": horizon,
+                    "auc": max(auc_raw, 1 - auc_raw),
+                    "auc_low": float("nan"),
+                    "auc_high": float("nan"),
+                    "auc_raw": auc_raw,
+                    "higher_means": "more" if risky_high else "less",
+                    "expected_higher_means": "more" if expected_more else "less",
+                    "matches_expected": bool(risky_high == expected_more),
+                    "lift": float(lift[0]),
+                    "lift_low": float("nan"),
+                    "lift_high": float("nan"),
+                    "top_decile_rate": float(top_rate[0]),
+                    "event_rate": float(y.mean()),
+                    "n_rows": int(len(y)),
+                    "n_accounts": n_accounts,
+                    "n_events": n_events,
+                }
+                records[(outcome, horizon, item.id)] = record
+                assessed.append((y, risky_high, record))
+            if n_boot and assessed:
+                _bootstrap_cells(groups, assessed, blocks, n_accounts_all, confidence)
+    ordered = [records[key] for o, h in cells for i in indicators if (key := (o, h, i.id)) in records]
+    matrix = pd.DataFrame(ordered, columns=_MATRIX_COLUMNS)
     if matrix.empty:
         return matrix
     return matrix.sort_values(["auc", "indicator"], ascending=[False, True], ignore_index=True)
+
+
+def _bootstrap_cells(
+    groups: _ValueGroups,
+    assessed: Sequence[tuple[np.ndarray, bool, dict[str, object]]],
+    blocks: Sequence[np.ndarray],
+    n_accounts: int,
+    confidence: float,
+) -> None:
+    """Fill the bootstrap intervals of the cells sharing ``groups``' rows (their records, in place).
+
+    Each block of replicates weighs the rows once (values x replicates) for every cell, and
+    the events of each cell; the cells differ only by their outcome ``y`` and direction.
+    """
+    rows_by_account = groups.by_account(np.ones(groups.n_rows), n_accounts)
+    events_by_account = [groups.by_account(y, n_accounts) for y, _, _ in assessed]
+    boot_auc: list[list[np.ndarray]] = [[] for _ in assessed]
+    boot_lift: list[list[np.ndarray]] = [[] for _ in assessed]
+    for block in blocks:
+        weighted_rows = (rows_by_account @ block).T
+        for index, (_, risky_high, _) in enumerate(assessed):
+            weighted_events = (events_by_account[index] @ block).T
+            boot_auc[index].append(_group_auc(weighted_events, weighted_rows))
+            boot_lift[index].append(_group_top_decile(weighted_events, weighted_rows, risky_high)[1])
+    for index, (_, risky_high, record) in enumerate(assessed):
+        oriented = np.concatenate(boot_auc[index])
+        oriented = oriented if risky_high else 1 - oriented
+        record["auc_low"], record["auc_high"] = _percentile_ci(oriented, confidence)
+        record["lift_low"], record["lift_high"] = _percentile_ci(np.concatenate(boot_lift[index]), confidence)
 
 
 _MATRIX_COLUMNS = [
@@ -643,6 +803,23 @@ _MATRIX_COLUMNS = [
     "expected_higher_means", "matches_expected", "lift", "lift_low", "lift_high", "top_decile_rate", "event_rate",
     "n_rows", "n_accounts", "n_events",
 ]  # fmt: skip
+
+
+def outcome_matrix(wh: Warehouse, *, n_boot: int = 200, seed: int = SEED) -> pd.DataFrame:
+    """:func:`indicator_outcome_matrix` of every indicator the warehouse supports, computed once per warehouse.
+
+    The matrix of :func:`indicator_frame` over the indicators of :func:`available_indicators`,
+    every outcome and horizon, kept beside the warehouse
+    (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`, keyed by ``n_boot`` and ``seed``):
+    a report reads it instead of bootstrapping again.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        frame = indicator_frame(wh)
+        kept = available_indicators(frame)[0]
+        return indicator_outcome_matrix(frame, indicators=kept, n_boot=n_boot, seed=seed)
+
+    return wh.cached(f"indicator_outcome_matrix_boot{n_boot}_seed{seed}", compute)
 
 
 def _risky_end(item: Indicator, higher_means_more: bool, outcome: str) -> str:
@@ -720,7 +897,7 @@ def event_aligned_curves(
         raise AnalysisError(f"months_before must be between 1 and 12, got {months_before}")
     z = stats.norm.ppf(0.5 + confidence / 2)
     strata = ["segment", "tenure_months"]
-    known = frame.dropna(subset=[indicator_id])
+    known = frame[[*strata, "months_to_churn", "churn_12m", indicator_id]].dropna(subset=[indicator_id])
     churners = known[known["months_to_churn"].between(1, months_before)]
     baseline = known[known["churn_12m"] == 0]
     by_stratum = baseline.groupby(strata)[indicator_id].agg(["mean", "var", "count"])
@@ -816,14 +993,21 @@ def lead_time_table(
     Columns: ``indicator``, ``label``, ``kind``, ``lead_time_months`` (:func:`lead_time_months`),
     ``moves_from_months`` (:func:`moves_from_months`),
     ``churner_mean_1m`` and ``baseline_mean_1m`` (one month before churn), ``relative_gap_1m``
-    (churners / baseline - 1).
+    (churners / baseline - 1). On a warehouse, :func:`lead_time_curves` and
+    :func:`lead_times_from_curves` give the same table from curves computed once.
     """
     if indicators is None:
         indicators = available_indicators(frame)[0]
+    curves = {item.id: event_aligned_curves(frame, item.id, months_before) for item in indicators}
+    return _lead_time_summary(curves, indicators)
+
+
+def _lead_time_summary(curves: dict[str, pd.DataFrame], indicators: Sequence[Indicator]) -> pd.DataFrame:
+    """:func:`lead_time_table` from each indicator's :func:`event_aligned_curves`."""
     records = []
     for item in indicators:
-        curves = event_aligned_curves(frame, item.id, months_before)
-        last = curves[curves["months_before"] == 1].set_index("group")["mean"]
+        last = curves[item.id]
+        last = last[last["months_before"] == 1].set_index("group")["mean"]
         churned = float(last.get(CHURNED, float("nan")))
         stayed = float(last.get(STAYED, float("nan")))
         records.append(
@@ -831,8 +1015,8 @@ def lead_time_table(
                 "indicator": item.id,
                 "label": item.label,
                 "kind": item.kind,
-                "lead_time_months": lead_time_months(curves),
-                "moves_from_months": moves_from_months(curves),
+                "lead_time_months": lead_time_months(curves[item.id]),
+                "moves_from_months": moves_from_months(curves[item.id]),
                 "churner_mean_1m": churned,
                 "baseline_mean_1m": stayed,
                 "relative_gap_1m": churned / stayed - 1 if stayed else float("nan"),
@@ -845,6 +1029,54 @@ def lead_time_table(
     return pd.DataFrame(records, columns=columns).sort_values(
         ["lead_time_months", "indicator"], ascending=[False, True], ignore_index=True
     )
+
+
+#: Columns of :func:`event_aligned_curves`, and their types.
+_CURVE_DTYPES = {
+    "indicator": "object", "months_before": "int64", "group": "object", "mean": "float64", "low": "float64",
+    "high": "float64", "n": "int64",
+}  # fmt: skip
+
+
+def lead_time_curves(wh: Warehouse, months_before: int = 12) -> pd.DataFrame:
+    """:func:`event_aligned_curves` of every indicator the warehouse supports, in one frame.
+
+    Computed once per warehouse from :func:`indicator_frame` (indicators of
+    :func:`available_indicators`, in registry order) and kept beside it
+    (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`): choosing another indicator only
+    filters it (:func:`indicator_curves`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`event_aligned_curves`, one block of rows per indicator.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        frame = indicator_frame(wh)
+        parts = [event_aligned_curves(frame, item.id, months_before) for item in available_indicators(frame)[0]]
+        return _stack_curves(parts)
+
+    return wh.cached(f"lead_time_curves_{months_before}m", compute)
+
+
+def _stack_curves(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The curves of several indicators in one frame (indicators without a curve add no row)."""
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _CURVE_DTYPES.items()})
+    return pd.concat(parts, ignore_index=True)
+
+
+def indicator_curves(curves: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """One indicator's rows of :func:`lead_time_curves`, as :func:`event_aligned_curves` gives them."""
+    indicator(indicator_id)
+    return curves[curves["indicator"] == indicator_id].reset_index(drop=True)
+
+
+def lead_times_from_curves(curves: pd.DataFrame, indicators: Sequence[Indicator]) -> pd.DataFrame:
+    """:func:`lead_time_table` of ``indicators`` from :func:`lead_time_curves` (no pass over the mart)."""
+    return _lead_time_summary({item.id: indicator_curves(curves, item.id) for item in indicators}, indicators)
 
 
 def lead_time_sentence(table: pd.DataFrame) -> str:
@@ -1163,6 +1395,34 @@ def refit_comparison(frame: pd.DataFrame, horizon: int = 3, test_months: int = 6
     return pd.DataFrame(records)
 
 
+def health_score_calibration(wh: Warehouse, horizon: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`health_score_bands`, :func:`reliability_curve` and :func:`refit_comparison` of the warehouse.
+
+    Each is computed once per warehouse (from one :func:`indicator_frame`) and kept beside it
+    (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`). Needs health scores (see
+    :func:`sections_left_out`): without them :class:`AnalysisError`, as the functions it reads.
+
+    Returns
+    -------
+    (bands, reliability, comparison)
+    """
+    frames: list[pd.DataFrame] = []  # the mart, read at most once whatever has to be computed
+
+    def on_frame(function: Callable[..., pd.DataFrame]) -> Callable[[Warehouse], pd.DataFrame]:
+        def compute(wh: Warehouse) -> pd.DataFrame:
+            if not frames:
+                frames.append(indicator_frame(wh))
+            return function(frames[0], horizon=horizon)
+
+        return compute
+
+    return (
+        wh.cached(f"health_score_bands_{horizon}m", on_frame(health_score_bands)),
+        wh.cached(f"reliability_curve_{horizon}m", on_frame(reliability_curve)),
+        wh.cached(f"refit_comparison_{horizon}m", on_frame(refit_comparison)),
+    )
+
+
 def calibration_sentence(bands: pd.DataFrame, comparison: pd.DataFrame, horizon: int = 3) -> str:
     """The verdict on the vendor score: ordered or not, and better than a refit or not."""
     summary = band_monotonicity(bands)
@@ -1315,7 +1575,11 @@ def effort_confounding(
     frame: pd.DataFrame, activity: str = "check_ins", outcome: str = "churn", horizon: int = 3
 ) -> EffortConfounding:
     """Summarise :func:`effort_by_health_band`: within-segment vs within-health-band risk ratio."""
-    table = effort_by_health_band(frame, activity, outcome, horizon)
+    return _effort_summary(effort_by_health_band(frame, activity, outcome, horizon), activity, outcome, horizon)
+
+
+def _effort_summary(table: pd.DataFrame, activity: str, outcome: str, horizon: int) -> EffortConfounding:
+    """:func:`effort_confounding` from its :func:`effort_by_health_band` table."""
     if table.empty:
         raise AnalysisError(f"no account-month has both a health score and an observable {outcome} yet")
     overall = table[table["health_band"] == "All"]
@@ -1344,6 +1608,22 @@ def effort_confounding(
         activity_share_low_health=share(bands[low]),
         activity_share_high_health=share(bands[high]),
     )
+
+
+def effort_comparison(
+    wh: Warehouse, activity: str = "check_ins", outcome: str = "churn", horizon: int = 3
+) -> tuple[pd.DataFrame, EffortConfounding]:
+    """:func:`effort_by_health_band` and :func:`effort_confounding` of the warehouse, the table computed once.
+
+    The table is kept beside the warehouse (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`),
+    the summary is read from it: opening a report does not pass over the mart again.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        return effort_by_health_band(indicator_frame(wh), activity, outcome, horizon)
+
+    table = wh.cached(f"effort_by_health_band_{activity}_{outcome}_{horizon}m", compute)
+    return table, _effort_summary(table, activity, outcome, horizon)
 
 
 def effort_sentence(result: EffortConfounding) -> str:

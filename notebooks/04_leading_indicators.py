@@ -77,8 +77,9 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators, kept):
-    matrix = indicators.indicator_outcome_matrix(frame, indicators=kept, n_boot=200, seed=indicators.SEED)
+def _(indicators, wh):
+    # every indicator the data support x outcome x horizon, bootstrapped once per build
+    matrix = indicators.outcome_matrix(wh, n_boot=200, seed=indicators.SEED)
     return (matrix,)
 
 
@@ -147,9 +148,11 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators, kept):
-    lead_times = indicators.lead_time_table(frame, kept)
-    return (lead_times,)
+def _(indicators, kept, wh):
+    # every indicator's curves, computed once per build; the picker below only selects one
+    curves = indicators.lead_time_curves(wh)
+    lead_times = indicators.lead_times_from_curves(curves, kept)
+    return curves, lead_times
 
 
 @app.cell
@@ -161,11 +164,11 @@ def _(indicators, kept, mo, sections):
 
 
 @app.cell
-def _(charts_indicators, frame, indicators, lead_indicator):
+def _(charts_indicators, curves, indicators, lead_indicator):
     _item = indicators.indicator(lead_indicator.value) if lead_indicator.value else None
     (
         charts_indicators.lead_time_chart(
-            indicators.event_aligned_curves(frame, _item.id),
+            indicators.indicator_curves(curves, _item.id),
             f"{_item.label} in the year before churn",
             _item.unit,
         )
@@ -201,11 +204,11 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators, sections):
-    _calibrated = "calibration" not in sections  # needs health_scores
-    score_bands = indicators.health_score_bands(frame, horizon=3) if _calibrated else None
-    reliability = indicators.reliability_curve(frame, horizon=3) if _calibrated else None
-    comparison = indicators.refit_comparison(frame, horizon=3) if _calibrated else None
+def _(indicators, sections, wh):
+    # bands, reliability and refit backtest, computed once per build (needs health_scores)
+    score_bands, reliability, comparison = (
+        indicators.health_score_calibration(wh, horizon=3) if "calibration" not in sections else (None, None, None)
+    )
     return comparison, reliability, score_bands
 
 
@@ -250,10 +253,11 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators, sections):
-    _measured = "effort" not in sections  # needs cs_activities and health_scores
-    effort = indicators.effort_by_health_band(frame, "check_ins", "churn", 3) if _measured else None
-    effort_summary = indicators.effort_confounding(frame, "check_ins", "churn", 3) if _measured else None
+def _(indicators, sections, wh):
+    # computed once per build (needs cs_activities and health_scores)
+    effort, effort_summary = (
+        indicators.effort_comparison(wh, "check_ins", "churn", 3) if "effort" not in sections else (None, None)
+    )
     return effort, effort_summary
 
 

@@ -95,7 +95,7 @@ _MILESTONE_KPIS = (
 )
 _USAGE_KPIS = (
     "feature_adoption_rate_early, feature_adoption_rate_ongoing, feature_adoption_rate_by_feature, breadth_of_use, "
-    "accounts_with_3_plus_active_users_rate, engagement_score, churn_risk_score"
+    "accounts_with_3_plus_active_users_rate, engagement_score, churn_risk_score, mrr_at_risk"
 )
 _TICKET_KPIS = (
     "average_resolution_time_hours, first_response_time_median_hours, csat_average, csat_satisfied_rate, ticket_volume"
@@ -300,7 +300,7 @@ def test_a_missing_end_date_column_means_every_subscription_is_ongoing(folders, 
     subscriptions = pd.read_csv(folder / "subscriptions.csv")
     subscriptions.drop(columns="end_date").to_csv(folder / "subscriptions.csv", index=False)
     assert main(["catalogue", str(folder)]) == 0
-    assert "22 of 93 KPIs computable here." in capsys.readouterr().out  # as many as with the column
+    assert "23 of 95 KPIs computable here." in capsys.readouterr().out  # as many as with the column
     assert computable_here(get_kpi("net_revenue_retention"), available_columns_in_folder(folder)) == (True, "")
     # from a warehouse, an end_date empty in every row is the same fact
     config, _ = require_valid(folder)

@@ -262,6 +262,195 @@ def test_the_bootstrap_resamples_accounts_not_rows():
     assert cluster_width > 2 * float(rows["auc_high"].iloc[0] - rows["auc_low"].iloc[0])
 
 
+# --- the bootstrap from per-account counts equals the row-by-row computation, to the last bit ---
+
+
+def dense_weighted_auc_and_lift(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, risky_high: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap as it was computed before the per-account counts: a dense (replicates x rows) pass."""
+    order = np.argsort(x, kind="mergesort")
+    xs, ys = x[order], y[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    w = weights[:, order]
+    g1 = np.add.reduceat(w * ys, starts, axis=1)
+    gw = np.add.reduceat(w, starts, axis=1)
+    g0 = gw - g1
+    n1, n0 = g1.sum(axis=1), g0.sum(axis=1)
+    below0 = np.cumsum(g0, axis=1) - g0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (g1 * (below0 + 0.5 * g0)).sum(axis=1) / (n1 * n0)
+        if not risky_high:
+            g1, gw = g1[:, ::-1], gw[:, ::-1]
+        total = gw.sum(axis=1, keepdims=True)
+        average_rank = np.cumsum(gw, axis=1) - gw + (gw + 1) / 2
+        top = (np.ceil(10 * average_rank / total - 1e-9) >= 10) & (gw > 0)
+        top_rate = (g1 * top).sum(axis=1) / (gw * top).sum(axis=1)
+        lift = top_rate / (n1 / total[:, 0])
+    return auc, lift
+
+
+def row_by_row_matrix(frame, horizons, outcomes, indicators, n_boot, seed, confidence=0.95) -> pd.DataFrame:
+    """:func:`ind.indicator_outcome_matrix` as it was: point statistics by ranking, a dense bootstrap per cell."""
+    codes_all, counts = ind._bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
+    records = []
+    for outcome in outcomes:
+        for horizon in horizons:
+            column = ind.outcome_column(outcome, horizon)
+            for item in indicators:
+                mask = frame[item.id].notna().to_numpy() & frame[column].notna().to_numpy()
+                x = frame[item.id].to_numpy(dtype=float)[mask]
+                y = frame[column].to_numpy(dtype=float)[mask]
+                n_events = int(y.sum())
+                if n_events == 0 or n_events == len(y):
+                    continue
+                auc_raw = ind.concordance(x, y)
+                risky_high = auc_raw >= 0.5
+                lift = ind.top_decile_lift(x if risky_high else -x, y)
+                top = ind.risk_deciles(x if risky_high else -x) == 10
+                auc_low = auc_high = lift_low = lift_high = float("nan")
+                if n_boot:
+                    weights = counts[:, codes_all[mask]]
+                    boot_auc, boot_lift = [], []
+                    for start in range(0, n_boot, 50):
+                        a, b = dense_weighted_auc_and_lift(x, y, weights[start : start + 50], risky_high)
+                        boot_auc.append(a)
+                        boot_lift.append(b)
+                    oriented = np.concatenate(boot_auc)
+                    oriented = oriented if risky_high else 1 - oriented
+                    auc_low, auc_high = ind._percentile_ci(oriented, confidence)
+                    lift_low, lift_high = ind._percentile_ci(np.concatenate(boot_lift), confidence)
+                expected_more = (item.higher_is == "riskier") == ind._ADVERSE[outcome]
+                records.append(
+                    {
+                        "indicator": item.id,
+                        "label": item.label,
+                        "kind": item.kind,
+                        "outcome": outcome,
+                        "horizon": horizon,
+                        "auc": max(auc_raw, 1 - auc_raw),
+                        "auc_low": auc_low,
+                        "auc_high": auc_high,
+                        "auc_raw": auc_raw,
+                        "higher_means": "more" if risky_high else "less",
+                        "expected_higher_means": "more" if expected_more else "less",
+                        "matches_expected": bool(risky_high == expected_more),
+                        "lift": lift,
+                        "lift_low": lift_low,
+                        "lift_high": lift_high,
+                        "top_decile_rate": float(y[top].mean()) if top.any() else float("nan"),
+                        "event_rate": float(y.mean()),
+                        "n_rows": int(len(y)),
+                        "n_accounts": int(pd.unique(codes_all[mask]).size),
+                        "n_events": n_events,
+                    }
+                )
+    matrix = pd.DataFrame(records, columns=ind._MATRIX_COLUMNS)
+    return matrix.sort_values(["auc", "indicator"], ascending=[False, True], ignore_index=True)
+
+
+def tied_panel(seed: int = 17, accounts: int = 150) -> pd.DataFrame:
+    """Accounts with 2 to 11 months, rows shuffled; indicators heavily tied, partly unknown; outcomes censored
+    differently (so cells do not all share their rows)."""
+    rng = np.random.default_rng(seed)
+    months = rng.integers(2, 12, accounts)
+    account = np.repeat([f"A{i:03d}" for i in range(accounts)], months)
+    month_index = np.concatenate([np.arange(m) for m in months])
+    n = len(account)
+    risk = rng.normal(size=accounts)[np.searchsorted(np.cumsum(months), np.arange(n), side="right")]
+    frame = pd.DataFrame(
+        {
+            "account_id": account,
+            "month_index": month_index,
+            "signal": np.round(risk + rng.normal(scale=0.5, size=n), 1),  # ~60 distinct values
+            "noise": rng.integers(0, 5, n).astype(float),
+            "mostly_zero": np.where(rng.random(n) < 0.93, 0.0, rng.integers(1, 4, n)),  # empty top decile
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "signal"] = np.nan
+    churn = (rng.random(n) < 1 / (1 + np.exp(2.5 - risk))).astype(float)
+    for outcome in ind.OUTCOMES:
+        for horizon in ind.HORIZONS:
+            frame[f"{outcome}_{horizon}m"] = np.where(month_index + horizon <= 13, churn, np.nan)
+    frame["contraction_6m"] = np.where(rng.random(n) < 0.2, np.nan, (rng.random(n) < 0.15).astype(float))
+    frame["expansion_12m"] = 0.0  # no event: the cell is dropped
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+TIED = (
+    ind.Indicator("signal", "Signal", "leading", "riskier", "", "month", "test"),
+    ind.Indicator("noise", "Noise", "leading", "healthier", "", "month", "test"),
+    ind.Indicator("mostly_zero", "Mostly zero", "effort", "healthier", "", "month", "test"),
+)
+
+
+def test_the_matrix_equals_the_row_by_row_bootstrap_to_the_last_bit():
+    frame = tied_panel()
+    args = (frame, ind.HORIZONS, ind.OUTCOMES)
+    matrix = ind.indicator_outcome_matrix(*args, indicators=TIED, n_boot=120, seed=4)
+    expected = row_by_row_matrix(*args, TIED, n_boot=120, seed=4)
+    assert len(matrix) == 3 * 9 - 3  # expansion within 12 months has no event
+    assert set(matrix["higher_means"]) == {"more", "less"}  # both directions are exercised
+    assert matrix["lift"].isna().any() and matrix["lift"].notna().any()  # an empty top decile, and others
+    pd.testing.assert_frame_equal(matrix, expected, check_exact=True)
+    no_boot = ind.indicator_outcome_matrix(*args, indicators=TIED, n_boot=0)
+    pd.testing.assert_frame_equal(no_boot, row_by_row_matrix(*args, TIED, n_boot=0, seed=4), check_exact=True)
+
+
+def test_counts_per_value_and_account_give_the_dense_weighted_sums_exactly():
+    rng = np.random.default_rng(23)
+    n, accounts = 400, 60
+    codes = rng.integers(0, accounts, n)
+    y = (rng.random(n) < 0.3).astype(float)
+    counts = rng.multinomial(accounts, np.full(accounts, 1 / accounts), size=7).astype(float)
+    for x in (rng.integers(0, 6, n).astype(float), np.where(rng.random(n) < 0.9, 0.0, 1.0), rng.normal(size=n)):
+        rows = ind._sorted_rows(x, np.ones(n, dtype=bool), codes)
+        assert np.all(np.diff(x[rows]) >= 0)
+        groups = ind._value_groups(x[rows], codes[rows])
+        weighted_rows = (groups.by_account(np.ones(n), accounts) @ counts.T).T
+        weighted_events = (groups.by_account(y[rows], accounts) @ counts.T).T
+        dense = counts[:, codes[rows]]
+        np.testing.assert_array_equal(weighted_rows, np.add.reduceat(dense, groups.starts, axis=1))
+        np.testing.assert_array_equal(weighted_events, np.add.reduceat(dense * y[rows], groups.starts, axis=1))
+        for risky_high in (True, False):
+            auc, lift = dense_weighted_auc_and_lift(x, y, counts[:, codes], risky_high)
+            np.testing.assert_array_equal(ind._group_auc(weighted_events, weighted_rows), auc)
+            np.testing.assert_array_equal(ind._group_top_decile(weighted_events, weighted_rows, risky_high)[1], lift)
+            np.testing.assert_array_equal(ind._weighted_auc_and_lift(x, y, counts[:, codes], risky_high)[1], lift)
+
+
+def test_unit_weights_give_the_point_statistics_exactly():
+    rng = np.random.default_rng(29)
+    y = (rng.random(500) < 0.2).astype(float)
+    for x in (rng.integers(0, 9, 500).astype(float), np.where(rng.random(500) < 0.95, 0.0, 2.0)):
+        groups = ind._value_groups(np.sort(x, kind="mergesort"), np.zeros(500, dtype=int))
+        events = groups.sums(y[np.argsort(x, kind="mergesort")])[np.newaxis]
+        rows = groups.sums(np.ones(500))[np.newaxis]
+        assert ind._group_auc(events, rows)[0] == ind.concordance(x, y)
+        for risky_high, risk in ((True, x), (False, -x)):
+            rate, lift = ind._group_top_decile(events, rows, risky_high)
+            top = ind.risk_deciles(risk) == 10
+            np.testing.assert_array_equal(rate, [y[top].mean() if top.any() else np.nan])
+            np.testing.assert_array_equal(lift, [ind.top_decile_lift(risk, y)])
+
+
+def test_cells_observable_on_the_same_rows_share_one_class_and_replicates_come_in_blocks():
+    frame = tied_panel()
+    cells = [(o, h) for o in ind.OUTCOMES for h in ind.HORIZONS]
+    classes = [same for _, same in ind._observability_classes(frame, cells)]
+    # every row is observable within 3 months, and for the (event-free) expansion within 12
+    assert [("churn", 3), ("contraction", 3), ("expansion", 3), ("expansion", 12)] in classes
+    assert [("contraction", 6)] in classes  # its own censoring
+    assert sorted(c for same in classes for c in same) == sorted(cells)
+    for observable, same in ind._observability_classes(frame, cells):
+        for cell in same:
+            np.testing.assert_array_equal(frame[ind.outcome_column(*cell)].notna().to_numpy(), observable)
+    counts = np.arange(12.0).reshape(4, 3)
+    blocks = ind._replicate_blocks(counts, size=3)
+    assert [b.shape for b in blocks] == [(3, 3), (3, 1)] and all(b.flags.c_contiguous for b in blocks)
+    np.testing.assert_array_equal(np.hstack(blocks).T, counts)
+
+
 # --- lead time ---
 
 
@@ -391,6 +580,84 @@ def demo(demo_folder) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def demo_matrix(demo) -> pd.DataFrame:
     return ind.indicator_outcome_matrix(demo, (6,), ("churn",), n_boot=50)
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(demo_folder, tmp_path_factory):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    database = tmp_path_factory.mktemp("warehouse") / "demo.duckdb"
+    open_warehouse(demo_folder, database=database).close()
+    return demo_folder, database
+
+
+def test_the_matrix_of_a_warehouse_is_computed_once_and_read_back_unchanged(demo_warehouse, monkeypatch):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder, database = demo_warehouse
+    with open_warehouse(folder, database=database) as wh:
+        matrix = ind.outcome_matrix(wh, n_boot=20, seed=3)
+        frame = ind.indicator_frame(wh)
+        expected = ind.indicator_outcome_matrix(frame, indicators=ind.available_indicators(frame)[0], n_boot=20, seed=3)
+    pd.testing.assert_frame_equal(matrix, expected, check_exact=True)
+    monkeypatch.setattr(ind, "indicator_outcome_matrix", lambda *a, **k: pytest.fail("computed again"))
+    with open_warehouse(folder, database=database) as wh:
+        kept = ind.outcome_matrix(wh, n_boot=20, seed=3)  # read from the file beside the warehouse
+    pd.testing.assert_frame_equal(kept, expected, check_exact=True)  # values and types (bool, int) unchanged
+    assert kept["matches_expected"].dtype == bool and kept["n_rows"].dtype == np.int64
+
+
+def test_lead_time_curves_are_kept_and_give_each_indicator_its_curves(demo_warehouse, monkeypatch):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder, database = demo_warehouse
+    with open_warehouse(folder, database=database) as wh:
+        frame = ind.indicator_frame(wh)
+        kept = ind.available_indicators(frame)[0]
+        ind.lead_time_curves(wh)
+    expected = {item.id: ind.event_aligned_curves(frame, item.id) for item in kept}
+    table = ind.lead_time_table(frame, kept)
+    monkeypatch.setattr(ind, "event_aligned_curves", lambda *a, **k: pytest.fail("computed again"))
+    with open_warehouse(folder, database=database) as wh:
+        curves = ind.lead_time_curves(wh)  # read from the file beside the warehouse
+    assert curves["indicator"].unique().tolist() == [item.id for item in kept]
+    for item in kept:
+        pd.testing.assert_frame_equal(ind.indicator_curves(curves, item.id), expected[item.id], check_exact=True)
+    pd.testing.assert_frame_equal(ind.lead_times_from_curves(curves, kept), table, check_exact=True)
+
+
+def test_calibration_and_effort_of_a_warehouse_are_kept_and_read_back_unchanged(demo_warehouse, monkeypatch):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder, database = demo_warehouse
+    with open_warehouse(folder, database=database) as wh:
+        frame = ind.indicator_frame(wh)
+        first = ind.health_score_calibration(wh, horizon=3), ind.effort_comparison(wh, "check_ins", "churn", 3)
+    expected = (
+        ind.health_score_bands(frame, horizon=3),
+        ind.reliability_curve(frame, horizon=3),
+        ind.refit_comparison(frame, horizon=3),
+    )
+    monkeypatch.setattr(ind, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
+    with open_warehouse(folder, database=database) as wh:
+        kept = ind.health_score_calibration(wh, horizon=3), ind.effort_comparison(wh, "check_ins", "churn", 3)
+    for calibration in (first[0], kept[0]):
+        for got, want in zip(calibration, expected, strict=True):
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+    for table, summary in (first[1], kept[1]):
+        pd.testing.assert_frame_equal(
+            table, ind.effort_by_health_band(frame, "check_ins", "churn", 3), check_exact=True
+        )
+        assert summary == ind.effort_confounding(frame, "check_ins", "churn", 3)
+
+
+def test_indicators_without_curves_add_no_row_and_unknown_ones_are_refused():
+    empty = ind._stack_curves([ind.event_aligned_curves(aligned_panel().assign(active_days=np.nan), "active_days")])
+    assert empty.empty and empty.dtypes.to_dict() == ind._CURVE_DTYPES
+    assert ind.indicator_curves(empty, "active_days").empty
+    assert ind.lead_times_from_curves(empty, [ind.indicator("active_days")])["lead_time_months"].tolist() == [0]
+    with pytest.raises(AnalysisError, match="unknown indicator"):
+        ind.indicator_curves(empty, "logins")
 
 
 def test_planted_signals_outrank_the_noise_indicators(demo_matrix):
