@@ -308,6 +308,13 @@ def indicator_frame(con: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+def shared_frame(wh: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """:func:`indicator_frame`, read once per open warehouse for every result computed from it."""
+    from cskpi_analysis.warehouse import Warehouse
+
+    return wh.remember("indicator_frame", indicator_frame) if isinstance(wh, Warehouse) else indicator_frame(wh)
+
+
 def _sources_of(frame: pd.DataFrame) -> Sources:
     return Sources.of(frame)
 
@@ -405,6 +412,60 @@ def sections_left_out(frame: pd.DataFrame) -> dict[str, LeftOut]:
         refit_left_out = [i for i in left_out if i.name in REFIT_FEATURES]
         out["worklist"] = LeftOut("worklist", "Accounts to handle this week", _what_would_enable(refit_left_out))
     return out
+
+
+def availability(wh: Warehouse) -> tuple[tuple[Indicator, ...], list[LeftOut], dict[str, LeftOut]]:
+    """:func:`available_indicators` and :func:`sections_left_out` of a warehouse, computed once per build.
+
+    The verdicts are kept beside the warehouse (:meth:`~cskpi_analysis.warehouse.Warehouse.cached`)
+    as a small table, so that opening the report does not read the indicator mart to say what it covers.
+    """
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        frame = shared_frame(wh)
+        kept, left_out = available_indicators(frame)
+        rows = [("kept", item.id, item.label, "") for item in kept]
+        rows += [("indicator", *item) for item in left_out]
+        rows += [("section", key, item.label, item.reason) for key, item in sections_left_out(frame).items()]
+        return pd.DataFrame(rows, columns=["kind", "name", "label", "reason"], dtype="object")
+
+    table = wh.cached("indicator_availability", compute)
+    kept = tuple(indicator(name) for name in table.loc[table["kind"] == "kept", "name"])
+    left_out = [LeftOut(r.name, r.label, r.reason) for r in table[table["kind"] == "indicator"].itertuples()]
+    sections = {r.name: LeftOut(r.name, r.label, r.reason) for r in table[table["kind"] == "section"].itertuples()}
+    return kept, left_out, sections
+
+
+def coverage_tables(wh: Warehouse, sections: dict[str, LeftOut]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """:func:`portfolio_coverage` by segment and by health band (``None`` for a section left out),
+    computed once per build and kept beside the warehouse."""
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        frame = shared_frame(wh)
+        parts = []
+        for by, key in (("segment", "coverage"), ("health_band", "coverage_by_health")):
+            if key not in sections:
+                part = portfolio_coverage(frame, by=by)
+                # the month rides along as a column: a kept frame loses its attrs
+                parts.append(part.assign(by=by, coverage_month=pd.Timestamp(part.attrs["month"])))
+                part.attrs.clear()
+        if not parts:
+            return pd.DataFrame({"by": pd.Series(dtype="object")})
+        table = pd.concat(parts, ignore_index=True)
+        table.attrs.clear()
+        return table
+
+    table = wh.cached("portfolio_coverage", compute)
+
+    def part(by: str, key: str) -> pd.DataFrame | None:
+        if key in sections:
+            return None
+        rows = table[table["by"] == by]
+        out = rows.drop(columns=["by", "coverage_month"]).reset_index(drop=True)
+        out.attrs["month"] = rows["coverage_month"].iloc[0] if len(rows) else None
+        return out
+
+    return part("segment", "coverage"), part("health_band", "coverage_by_health")
 
 
 def lead_indicator_choice(
@@ -815,7 +876,7 @@ def outcome_matrix(wh: Warehouse, *, n_boot: int = 200, seed: int = SEED) -> pd.
     """
 
     def compute(wh: Warehouse) -> pd.DataFrame:
-        frame = indicator_frame(wh)
+        frame = shared_frame(wh)
         kept = available_indicators(frame)[0]
         return indicator_outcome_matrix(frame, indicators=kept, n_boot=n_boot, seed=seed)
 
@@ -1053,7 +1114,7 @@ def lead_time_curves(wh: Warehouse, months_before: int = 12) -> pd.DataFrame:
     """
 
     def compute(wh: Warehouse) -> pd.DataFrame:
-        frame = indicator_frame(wh)
+        frame = shared_frame(wh)
         parts = [event_aligned_curves(frame, item.id, months_before) for item in available_indicators(frame)[0]]
         return _stack_curves(parts)
 
@@ -1411,7 +1472,7 @@ def health_score_calibration(wh: Warehouse, horizon: int = 3) -> tuple[pd.DataFr
     def on_frame(function: Callable[..., pd.DataFrame]) -> Callable[[Warehouse], pd.DataFrame]:
         def compute(wh: Warehouse) -> pd.DataFrame:
             if not frames:
-                frames.append(indicator_frame(wh))
+                frames.append(shared_frame(wh))
             return function(frames[0], horizon=horizon)
 
         return compute
@@ -1620,7 +1681,7 @@ def effort_comparison(
     """
 
     def compute(wh: Warehouse) -> pd.DataFrame:
-        return effort_by_health_band(indicator_frame(wh), activity, outcome, horizon)
+        return effort_by_health_band(shared_frame(wh), activity, outcome, horizon)
 
     table = wh.cached(f"effort_by_health_band_{activity}_{outcome}_{horizon}m", compute)
     return table, _effort_summary(table, activity, outcome, horizon)
@@ -1831,7 +1892,7 @@ def portfolio_risk(wh: Warehouse) -> pd.DataFrame:
     """
 
     def compute(wh: Warehouse) -> pd.DataFrame:
-        frame = indicator_frame(wh)
+        frame = shared_frame(wh)
         month = _latest_month(frame)
         scored = _score(frame[frame["month"] == month], fit_refit_model(frame, 3))
         spread = frame[list(CAUSE_INDICATORS)].std()

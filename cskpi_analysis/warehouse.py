@@ -419,13 +419,23 @@ class Warehouse:
                 value = pd.read_parquet(store)
             else:
                 value = compute(self)
+                stored = value.copy(deep=False)
+                stored.attrs = {}  # attrs are not kept (parquet stores them as JSON, which a date breaks)
                 with _atomically(store) as temporary:
-                    value.to_parquet(temporary, index=False)
+                    stored.to_parquet(temporary, index=False)
                 for stale in store.parent.glob(f"{name}-*.parquet"):  # earlier data or code
                     if stale != store and stale.name[len(name) + 1 :].count("-") == 1:
                         stale.unlink(missing_ok=True)
         self._memo[name] = value
         return value
+
+    def remember(self, name: str, compute: Callable[[Warehouse], Any]) -> Any:
+        """``compute(self)`` once per open warehouse, kept in memory only (any value, e.g. a large
+        frame several kept results are computed from)."""
+        key = f"remembered:{name}"
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
 
     def close(self) -> None:
         for variant in self._variants.values():

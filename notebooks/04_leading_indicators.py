@@ -28,10 +28,9 @@ def _():
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    frame = indicators.indicator_frame(wh)
-    kept, left_out = indicators.available_indicators(frame)  # indicators whose data were provided
-    sections = indicators.sections_left_out(frame)  # sections that cannot be computed here, and why
-    return charts_indicators, frame, indicators, kept, left_out, mo, narrative, sections, wh
+    # indicators whose data were provided, those left out, and sections that cannot be computed here (and why)
+    kept, left_out, sections = indicators.availability(wh)
+    return charts_indicators, indicators, kept, left_out, mo, narrative, sections, wh
 
 
 @app.cell(hide_code=True)
@@ -299,11 +298,8 @@ def _(mo):
 
 
 @app.cell
-def _(frame, indicators, sections):
-    coverage = indicators.portfolio_coverage(frame, by="segment") if "coverage" not in sections else None
-    coverage_by_health = (
-        indicators.portfolio_coverage(frame, by="health_band") if "coverage_by_health" not in sections else None
-    )
+def _(indicators, sections, wh):
+    coverage, coverage_by_health = indicators.coverage_tables(wh, sections)  # computed once per build
     return coverage, coverage_by_health
 
 

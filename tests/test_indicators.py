@@ -651,6 +651,27 @@ def test_calibration_and_effort_of_a_warehouse_are_kept_and_read_back_unchanged(
         assert summary == ind.effort_confounding(frame, "check_ins", "churn", 3)
 
 
+def test_availability_and_coverage_of_a_warehouse_are_kept_and_read_back_unchanged(demo_warehouse, monkeypatch):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder, database = demo_warehouse
+    with open_warehouse(folder, database=database) as wh:
+        frame = ind.indicator_frame(wh)
+        first = ind.availability(wh)
+        first_coverage = ind.coverage_tables(wh, first[2])
+    expected = (*ind.available_indicators(frame), ind.sections_left_out(frame))
+    expected_coverage = [ind.portfolio_coverage(frame, by=by) for by in ("segment", "health_band")]
+    monkeypatch.setattr(ind, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
+    with open_warehouse(folder, database=database) as wh:  # opening the report: no pass over the mart
+        kept = ind.availability(wh)
+        kept_coverage = ind.coverage_tables(wh, kept[2])
+    assert first == expected and kept == expected
+    for coverage in (first_coverage, kept_coverage):
+        for got, want in zip(coverage, expected_coverage, strict=True):
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+            assert ind.coverage_sentence(got) == ind.coverage_sentence(want)  # the month survives the keeping
+
+
 def test_indicators_without_curves_add_no_row_and_unknown_ones_are_refused():
     empty = ind._stack_curves([ind.event_aligned_curves(aligned_panel().assign(active_days=np.nan), "active_days")])
     assert empty.empty and empty.dtypes.to_dict() == ind._CURVE_DTYPES
