@@ -1928,10 +1928,17 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
     return _explain(current, history, spread, baseline_months, sources(wh))
 
 
+#: Below this many days since the first paid day, a missing first value is youth, not a cause.
+NEW_ACCOUNT_DAYS = 30
+
+
 def _standing_cause(row: object, provided: Sources) -> str:
     first_value = provided.has(FIRST_VALUE)
     if first_value and not getattr(row, "has_first_value", True):
-        return f"no first value yet after {row.days_to_first_value:.0f} days"
+        days = float(getattr(row, "days_to_first_value", float("nan")))
+        if np.isfinite(days) and days < NEW_ACCOUNT_DAYS:  # too early for a missing first value to be a cause
+            return f"new account ({days:.0f} days since its first paid day): first value not reached yet"
+        return f"no first value yet after {days:.0f} days"
     adoption = getattr(row, "key_feature_adoption", float("nan"))
     if provided.has("usage_events") and np.isfinite(adoption) and adoption < 0.5:
         return f"low key-feature adoption ({adoption:.0%}); no recent drop"

@@ -794,3 +794,18 @@ def test_time_to_first_value_counts_from_the_first_paid_day_like_the_rest_of_the
         "select days_to_first_value, has_first_value from mart_indicator_outcomes where month = date '2024-01-01'"
     ).fetchone()
     assert january == (10, True)
+
+
+def test_a_new_account_without_first_value_is_called_new_not_late():
+    from types import SimpleNamespace
+
+    from cskpi_analysis.quality import Sources
+
+    everything = Sources.everything()
+    young = SimpleNamespace(has_first_value=False, days_to_first_value=0.0, key_feature_adoption=1.0)
+    late = SimpleNamespace(has_first_value=False, days_to_first_value=75.0, key_feature_adoption=1.0)
+    assert (
+        ind._standing_cause(young, everything)
+        == "new account (0 days since its first paid day): first value not reached yet"
+    )
+    assert ind._standing_cause(late, everything) == "no first value yet after 75 days"
