@@ -26,7 +26,8 @@ def km_chart(curves: pd.DataFrame, horizon_days: int, title: str | None = None) 
     """
     data = curves.sort_values(["band", "day"])
     label = title or str(data["behaviour"].iloc[0])
-    base = alt.Chart(data).encode(
+    # the data sits on the layer, not on each part: altair would hash the frame (its repr) to hoist it
+    base = alt.Chart().encode(
         x=alt.X("day:Q", title="Days since first paid day", scale=alt.Scale(domain=[0, horizon_days])),
         color=alt.Color("band:N", title=None, sort=list(dict.fromkeys(data["band"]))),
     )
@@ -45,7 +46,7 @@ def km_chart(curves: pd.DataFrame, horizon_days: int, title: str | None = None) 
             alt.Tooltip("at_risk:Q", title="Accounts at risk"),
         ],
     )
-    return (band + line + reference_rule("x", horizon_days)).properties(
+    return (alt.layer(band, line, data=data) + reference_rule("x", horizon_days)).properties(
         title=alt.Title(f"Retention after day-30 behaviour: {label}", subtitle="Shaded: 95% confidence band")
     )
 
@@ -63,7 +64,8 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str = "Which day-30 behaviou
     order = list(dict.fromkeys(data["row"]))
     low = float(min(data["lower_95"].min(), 0.5))
     high = float(max(data["upper_95"].max(), 2.0))
-    base = alt.Chart(data).encode(
+    # the data sits on the layer, not on each part: altair would hash the frame (its repr) to hoist it
+    base = alt.Chart().encode(
         y=alt.Y("row:N", title=None, sort=order),
         yOffset=alt.YOffset("model:N"),
         color=alt.Color("model:N", title="Model"),
@@ -82,7 +84,7 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str = "Which day-30 behaviou
         x=alt.X("lower_95:Q", title="Hazard ratio (log scale; > 1 = more churn)", scale=x_scale), x2="upper_95:Q"
     )
     points = base.mark_point(filled=True, size=70).encode(x=alt.X("hazard_ratio:Q", scale=x_scale), tooltip=tooltip)
-    return (bars + points + reference_rule("x", 1.0)).properties(
+    return (alt.layer(bars, points, data=data) + reference_rule("x", 1.0)).properties(
         title=alt.Title(title, subtitle="Cox model stratified by billing period and segment; bars: 95% CI")
     )
 
@@ -128,7 +130,8 @@ def ttfv_chart(curve: pd.DataFrame, max_days: int = 120) -> alt.Chart:
     max_days : last day shown.
     """
     data = curve.loc[curve["day"] <= max_days]
-    base = alt.Chart(data).encode(
+    # the data sits on the layer, not on each part: altair would hash the frame (its repr) to hoist it
+    base = alt.Chart().encode(
         x=alt.X("day:Q", title="Days since first paid day", scale=alt.Scale(domain=[0, max_days])),
         color=alt.Color("segment:N", title="Segment"),
     )
@@ -143,7 +146,7 @@ def ttfv_chart(curve: pd.DataFrame, max_days: int = 120) -> alt.Chart:
             alt.Tooltip("reached:Q", title="Reached first value", format=".1%"),
         ],
     )
-    return (band + line).properties(
+    return alt.layer(band, line, data=data).properties(
         title=alt.Title(
             "Time to first value", subtitle="Kaplan-Meier: accounts without value are censored, not 'never'"
         )

@@ -41,10 +41,12 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,11 +55,10 @@ import numpy as np
 import pandas as pd
 
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.indicators import concordance
 from cskpi_analysis.narrative import user_text
 from cskpi_analysis.quality import FIRST_VALUE, LeftOut, Sources, needs_any, sources
 from cskpi_analysis.quality import describe_left_out as _describe_left_out
-from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Warehouse
+from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Reader, Warehouse, kept
 
 __all__ = [
     "Behaviour",
@@ -309,13 +310,19 @@ def _constant_reason(frame: pd.DataFrame, covariate: Covariate) -> str | None:
     return f"does not vary in the cohort (all {len(frame):,} accounts: {shown})"
 
 
-def first_value_left_out(frame: pd.DataFrame) -> LeftOut | None:
+def first_value_left_out(data: pd.DataFrame | Reader) -> LeftOut | None:
     """Time to first value left out, with what would enable it; None when some account reached value.
 
     Without a first value (no milestones, no milestone of the configured name, or a
     ``first_value_event`` that never occurs), a "time to first value" would only be tenure.
+
+    Parameters
+    ----------
+    data : a survival frame (what its ``attrs["sources"]`` say) or the warehouse itself. First value
+        does not depend on the landmark, so a notebook can ask the warehouse and leave its time to
+        first value alone when the landmark changes.
     """
-    provided = Sources.of(frame)
+    provided = Sources.of(data) if isinstance(data, pd.DataFrame) else sources(data)
     reason = provided.needs((FIRST_VALUE,))
     return LeftOut("time_to_first_value", "Time to first value", reason) if reason else None
 
@@ -330,6 +337,54 @@ def nothing_to_fit(left_out: Sequence[LeftOut]) -> str:
     if not left_out:
         return "No day-30 covariate was chosen, so there is nothing to fit."
     return f"No day-30 covariate can be fitted on this data: it {needs_any(left_out, 'needs a covariate that varies')}."
+
+
+# --------------------------------------------------------------------------- kept results
+
+
+def _column_bytes(values: pd.Series | pd.Index) -> bytes:
+    """The bytes a kept result depends on for one column (or index): its dtype and its values, in order."""
+    if isinstance(values, pd.RangeIndex):
+        return repr(("range", values.start, values.stop, values.step)).encode()
+    dtype = values.dtype
+    head = repr((getattr(values, "name", None), str(dtype))).encode()
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = values.cat.codes if isinstance(values, pd.Series) else values.codes
+        return head + repr((list(dtype.categories), dtype.ordered)).encode() + np.asarray(codes).tobytes()
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
+        return head + np.ascontiguousarray(values.to_numpy()).tobytes()
+    return head + pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes()
+
+
+def _inputs_digest(*inputs: Any) -> str:
+    """A short hash of everything a result is computed from: columns by their values, the rest by ``repr``."""
+    digest = hashlib.blake2b(digest_size=10)
+    for part in inputs:
+        digest.update(b"\x1f")
+        digest.update(_column_bytes(part) if isinstance(part, pd.Series | pd.Index) else repr(part).encode())
+    return digest.hexdigest()
+
+
+def _keep(keep: Reader | None, name: str, digest: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``compute()``, kept beside the warehouse ``keep`` under ``digest``, that of its inputs (:func:`_inputs_digest`).
+
+    The result is stored once per warehouse (:func:`cskpi_analysis.warehouse.kept`: keyed by the
+    warehouse's fingerprint and this module's source) and under the digest of the columns and
+    arguments it is computed from, so other data never reads it back. ``keep=None``: computed.
+    """
+    if keep is None:
+        return compute()
+    value = kept(keep, f"{name}_{digest}", lambda _: compute())
+    return pd.DataFrame() if value.columns.empty else value.copy()
+
+
+def _frame_inputs(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Any, ...]:
+    """The inputs of a kept result read from ``frame``: its index and the named columns it has."""
+    return (frame.index, *(frame[c] for c in dict.fromkeys(columns) if c in frame.columns), tuple(columns))
+
+
+def _behaviour_inputs(behaviour: Behaviour) -> tuple[Any, ...]:
+    return (behaviour.name, behaviour.label, behaviour.covariate, behaviour.bands.index, behaviour.bands)
 
 
 # --------------------------------------------------------------------------- data
@@ -387,20 +442,29 @@ def survival_frame(
             f"horizon {horizon_days} days"
         )
     source = wh.with_parameters(landmark_days=landmark_days, horizon_days=horizon_days)
-    frame = source.execute("select * from mart_account_day30 order by start_date, account_id").df()
-    adoption = source.execute("select account_id, feature, adopted from int_day30_key_features").df()
     key_features = tuple(source.config.key_features)
-    out = _derive(frame, adoption, key_features, landmark_days, horizon_days)
-    out.attrs["sources"] = sources(source).to_dict()
+
+    def compute(reader: Warehouse) -> pd.DataFrame:
+        frame = reader.execute("select * from mart_account_day30 order by start_date, account_id").df()
+        adoption = reader.execute("select account_id, feature, adopted from int_day30_key_features").df()
+        return _derive(frame, adoption, key_features)
+
+    # kept beside the warehouse of these parameters: a landmark seen once is read back, not derived again
+    out = kept(source, f"survival_frame_{landmark_days}_{horizon_days}", compute).copy()
+    out.attrs = {
+        "landmark_days": landmark_days,
+        "horizon_days": horizon_days,
+        "key_features": key_features,
+        "sources": sources(source).to_dict(),
+    }
     return out
 
 
-def _derive(
-    frame: pd.DataFrame, adoption: pd.DataFrame, key_features: tuple[str, ...], landmark_days: int, horizon_days: int
-) -> pd.DataFrame:
+def _derive(frame: pd.DataFrame, adoption: pd.DataFrame, key_features: tuple[str, ...]) -> pd.DataFrame:
+    """The analysis columns of the survival frame (see :func:`survival_frame`), without ``attrs``."""
     out = frame.copy()
     for feature in key_features:
-        used = set(adoption.loc[(adoption["feature"] == feature) & adoption["adopted"].astype(bool), "account_id"])
+        used = adoption.loc[(adoption["feature"] == feature) & adoption["adopted"].astype(bool), "account_id"]
         adopted = out["account_id"].isin(used)
         out[f"adopted_{feature_slug(feature)}"] = adopted
         out[f"not_adopted_{feature_slug(feature)}"] = ~adopted
@@ -423,7 +487,6 @@ def _derive(
         "days_to_first_value_capped",
     ):
         out[column] = out[column].astype(float)
-    out.attrs.update(landmark_days=landmark_days, horizon_days=horizon_days, key_features=key_features)
     return out
 
 
@@ -587,7 +650,7 @@ def _value_at(series: pd.Series | pd.DataFrame, t: float) -> Any:
     return series.loc[series.index <= t].iloc[-1]
 
 
-def kaplan_meier_curves(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
+def kaplan_meier_curves(frame: pd.DataFrame, behaviour: Behaviour, *, keep: Reader | None = None) -> pd.DataFrame:
     r"""Kaplan-Meier survival curves, one per band, with 95% confidence bands.
 
     .. math:: \hat S(t) = \prod_{t_i \le t} \left(1 - \frac{d_i}{n_i}\right)
@@ -596,12 +659,23 @@ def kaplan_meier_curves(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFra
     band is lifelines' exponential Greenwood interval. Time is days since the first paid
     day; everyone is at risk from the landmark, so :math:`\hat S(t) = 1` before it.
 
+    Parameters
+    ----------
+    frame : the survival frame.
+    behaviour : the behaviour whose bands get a curve each.
+    keep : the warehouse ``frame`` was read from (:func:`survival_frame`): the result is kept beside
+        it (under a digest of the columns it is computed from) and read back on the next call, so
+        a landmark or horizon seen once costs no refit. None (default): always computed.
+
     Returns
     -------
     DataFrame
         ``behaviour``, ``band``, ``day``, ``survival``, ``lower_95``, ``upper_95``,
         ``at_risk`` (accounts at risk just before the day), one row per event time per band.
     """
+    if keep is not None:
+        inputs = (*_frame_inputs(frame, ("duration_days", "churned")), *_behaviour_inputs(behaviour))
+        return _keep(keep, "km_curves", _inputs_digest(*inputs), lambda: kaplan_meier_curves(frame, behaviour))
     rows = []
     for band in behaviour.bands.cat.categories:
         mask = (behaviour.bands == band).to_numpy()
@@ -625,11 +699,19 @@ def kaplan_meier_curves(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFra
     return pd.concat(rows, ignore_index=True)
 
 
-def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
+def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour, *, keep: Reader | None = None) -> pd.DataFrame:
     r"""Absolute churn risk by the horizon per band, with 95% CI, counts and events.
 
     .. math:: \text{risk}(H) = 1 - \hat S(H), \quad
               [1 - \hat S_{upper}(H),\ 1 - \hat S_{lower}(H)]
+
+    Parameters
+    ----------
+    frame : the survival frame (its horizon is ``attrs["horizon_days"]``).
+    behaviour : the behaviour whose bands are compared.
+    keep : the warehouse ``frame`` was read from (:func:`survival_frame`): the result is kept beside
+        it (under a digest of the columns it is computed from) and read back on the next call, so
+        a landmark or horizon seen once costs no refit. None (default): always computed.
 
     Returns
     -------
@@ -639,6 +721,9 @@ def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
         (small-sample note: fewer than 20 accounts or 5 events in the band).
     """
     horizon = _horizon_of(frame)
+    if keep is not None:
+        inputs = (horizon, *_frame_inputs(frame, ("duration_days", "churned")), *_behaviour_inputs(behaviour))
+        return _keep(keep, "risk_at_horizon", _inputs_digest(*inputs), lambda: risk_at_horizon(frame, behaviour))
     rows = []
     for band in behaviour.bands.cat.categories:
         mask = (behaviour.bands == band).to_numpy()
@@ -668,9 +753,13 @@ def risk_at_horizon(frame: pd.DataFrame, behaviour: Behaviour) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def risk_table(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour]) -> pd.DataFrame:
-    """:func:`risk_at_horizon` of every behaviour, stacked (empty, with the same columns, when there is none)."""
-    parts = [risk_at_horizon(frame, b) for b in behaviour_list]
+def risk_table(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour], *, keep: Reader | None = None) -> pd.DataFrame:
+    """:func:`risk_at_horizon` of every behaviour, stacked (empty, with the same columns, when there is none).
+
+    ``keep``: the warehouse ``frame`` was read from, to keep each behaviour's risks beside it
+    (see :func:`risk_at_horizon`).
+    """
+    parts = [risk_at_horizon(frame, b, keep=keep) for b in behaviour_list]
     if not parts:
         columns = ["behaviour", "band", "accounts", "events", "at_risk_at_horizon", "churn_risk", "lower_95",
                    "upper_95", "warning"]  # fmt: skip
@@ -690,7 +779,9 @@ def describe_risk(risk: pd.DataFrame, horizon_days: int) -> str:
     )
 
 
-def logrank_tests(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour]) -> pd.DataFrame:
+def logrank_tests(
+    frame: pd.DataFrame, behaviour_list: Sequence[Behaviour], *, keep: Reader | None = None
+) -> pd.DataFrame:
     r"""Log-rank test per behaviour, with Holm's correction across behaviours.
 
     The log-rank statistic compares observed and expected churns per band over all event
@@ -699,12 +790,26 @@ def logrank_tests(frame: pd.DataFrame, behaviour_list: Sequence[Behaviour]) -> p
     behaviours inflates false positives; Holm's step-down adjustment (statsmodels
     ``multipletests``) controls the family-wise error rate at 5%.
 
+    Parameters
+    ----------
+    frame : the survival frame.
+    behaviour_list : the behaviours to test (:func:`behaviours`).
+    keep : the warehouse ``frame`` was read from (:func:`survival_frame`): the result is kept beside
+        it (under a digest of the columns it is computed from) and read back on the next call, so
+        a landmark or horizon seen once costs no refit. None (default): always computed.
+
     Returns
     -------
     DataFrame
         ``behaviour``, ``bands``, ``test_statistic``, ``degrees_of_freedom``, ``p_value``,
         ``p_holm``, ``significant`` (``p_holm < 0.05``).
     """
+    if keep is not None and behaviour_list:
+        inputs = (
+            *_frame_inputs(frame, ("duration_days", "churned")),
+            *(part for behaviour in behaviour_list for part in _behaviour_inputs(behaviour)),
+        )
+        return _keep(keep, "logrank", _inputs_digest(*inputs), lambda: logrank_tests(frame, behaviour_list))
     from lifelines.statistics import multivariate_logrank_test
     from statsmodels.stats.multitest import multipletests
 
@@ -764,7 +869,9 @@ class CoxResult:
     events, accounts : counts used.
     strata : strata of the baseline hazard.
     warnings : small-sample notes.
-    fitter : the lifelines ``CoxPHFitter``.
+    fitter : the lifelines ``CoxPHFitter``, fitted with the strata numbered in one column
+        (``__stratum__``, see :func:`_one_stratum_column`); None for a result read back from
+        where it was kept (:func:`cox_with_ph_refits` with ``keep``).
     """
 
     hazard_ratios: pd.DataFrame
@@ -790,6 +897,96 @@ def _design(frame: pd.DataFrame, covariates: Sequence[Covariate]) -> pd.DataFram
             )
         data[c.name] = values / c.per
     return data
+
+
+_STRATUM_COLUMN = "__stratum__"
+
+
+def _one_stratum_column(data: pd.DataFrame, strata: Sequence[str]) -> tuple[pd.DataFrame, str | None]:
+    """The Cox data with its strata numbered in one integer column, and the ``strata`` argument for lifelines.
+
+    lifelines selects each stratum with ``.loc`` on a MultiIndex at every Newton step and again
+    for the residuals (seconds at 100k accounts). Numbering the combinations of the strata in
+    their sorted order keeps the same sort of the rows, the same strata in the same order, and so
+    the same fit to the last bit, through a plain integer index.
+
+    Returns
+    -------
+    (data, strata)
+        ``data`` without the strata columns and with ``__stratum__``; ``strata`` is
+        ``"__stratum__"``, or ``(data, None)`` unchanged without strata.
+    """
+    if not strata:
+        return data, None
+    out = data.drop(columns=list(strata))
+    out[_STRATUM_COLUMN] = data.groupby(list(strata), sort=True).ngroup().astype(np.int64)
+    return out, _STRATUM_COLUMN
+
+
+def _scaled_schoenfeld(fitter: Any, data: pd.DataFrame) -> pd.DataFrame:
+    r"""Scaled Schoenfeld residuals of a fitted ``CoxPHFitter``, the same numbers as lifelines', vectorised.
+
+    lifelines (``compute_residuals(data, "scaled_schoenfeld")``) walks the accounts one by one and
+    grows its result with ``np.append`` (quadratic: seconds per fit at 100k accounts). This walks
+    the distinct event times instead and repeats each floating-point operation in lifelines'
+    order: risk-set sums accumulated from the latest time backwards (``cumsum`` adds in sequence),
+    Efron's tie correction
+
+    .. math:: \bar x_k = \sum_{l=0}^{d_k-1} \frac{R^x_k - \tfrac{l}{d_k} D^x_k}{d_k\,(R_k - \tfrac{l}{d_k} D_k)}
+
+    summed over :math:`l` in sequence, the residual :math:`x_i - \bar x_k` of each churn, scaled as
+    lifelines does: :math:`d\,(x_i - \bar x_k)\,V` with :math:`d` the churns and :math:`V` the variance matrix.
+    ``tests/test_survival.py`` checks the result equals lifelines' exactly.
+
+    Parameters
+    ----------
+    fitter : a ``CoxPHFitter`` fitted on ``data`` (Breslow baseline, no entry column).
+    data : the frame it was fitted on.
+
+    Returns
+    -------
+    DataFrame
+        One row per churn (index: the account's row label), one column per covariate.
+    """
+    model = fitter._model
+    x_all, durations, events, weights, _, index, _ = model._preprocess_dataframe(data)
+    params = model.params_.to_numpy()
+    t_all, e_all, w_all = durations.to_numpy(), events.to_numpy(), weights.to_numpy()
+    n, d = x_all.shape
+    residuals = np.zeros((n, d))
+    if model.strata is None:
+        blocks = [(x_all.to_numpy(), np.arange(n))]
+    else:
+        grouped = x_all.groupby(model.strata)
+        blocks = [(x.to_numpy(), grouped.indices[key]) for key, x in grouped]
+    for x, positions in blocks:
+        t, e, w = t_all[positions], e_all[positions], w_all[positions]
+        if not e.any():
+            continue
+        scores = w * np.exp(np.dot(x, params))
+        phi_x = scores[:, None] * x
+        risk_phi = np.cumsum(scores[::-1])[::-1]
+        risk_phi_x = np.cumsum(phi_x[::-1], axis=0)[::-1]
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        out = np.zeros_like(x)
+        for start, stop in zip(starts, np.r_[starts[1:], len(t)], strict=True):
+            churned = np.flatnonzero(e[start:stop]) + start
+            ties = len(churned)
+            if not ties:
+                continue
+            latest_first = churned[::-1]
+            tie_phi = np.cumsum(scores[latest_first])[-1]
+            tie_phi_x = np.cumsum(phi_x[latest_first], axis=0)[-1]
+            share = np.arange(ties)[:, None]
+            numer = risk_phi_x[start] - share * tie_phi_x / ties
+            denom = risk_phi[start] - share[:, 0] * tie_phi / ties
+            terms = np.vstack([np.zeros((1, d)), numer / (denom * ties)[:, None]])
+            out[churned] = x[churned] - np.cumsum(terms, axis=0)[-1]
+        residuals[positions] = out
+    frame = pd.DataFrame(residuals[e_all, :], columns=model.params_.index, index=index[e_all])
+    scaled = e_all.sum() * frame.dot(model.variance_matrix_)
+    scaled.columns = model.params_.index
+    return scaled
 
 
 def cox_model(
@@ -843,10 +1040,13 @@ def cox_model(
             "(survival.available_covariates does)"
         )
     fitter = CoxPHFitter()
+    fit_data, fit_strata = _one_stratum_column(data, strata)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitter.fit(data, duration_col="duration_days", event_col="churned", strata=list(strata) or None)
-        ph = proportional_hazard_test(fitter, data, time_transform="rank").summary
+        fitter.fit(fit_data, duration_col="duration_days", event_col="churned", strata=fit_strata)
+        # the test of the fitted model, on residuals computed as lifelines does, in a fraction of the time
+        residuals = _scaled_schoenfeld(fitter, fit_data)
+        ph = proportional_hazard_test(fitter, fit_data, time_transform="rank", precomputed_residuals=residuals).summary
     summary = fitter.summary
     hazard_ratios = pd.DataFrame(
         {
@@ -876,14 +1076,30 @@ def cox_model(
 
 
 def cox_with_ph_refits(
-    frame: pd.DataFrame, covariates: Sequence[Covariate], strata: Sequence[str] = DEFAULT_STRATA
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    strata: Sequence[str] = DEFAULT_STRATA,
+    *,
+    keep: Reader | None = None,
 ) -> tuple[CoxResult, list[CoxResult]]:
     """The main Cox model and, for each covariate failing the PH test, a refit stratified on it.
 
     A binary covariate that fails is moved into the strata (its own baseline hazard, no
     hazard ratio); a count or continuous one is stratified on its tertiles. Both fits are
     returned so the notebook shows how much the other hazard ratios move.
+
+    Parameters
+    ----------
+    frame : the survival frame.
+    covariates : the covariates of the main model (:func:`available_covariates`).
+    strata : strata of the baseline hazard.
+    keep : the warehouse ``frame`` was read from (:func:`survival_frame`): the hazard ratios, the
+        proportional-hazards tests and the fit statistics of every model are kept beside it (under
+        a digest of the columns and covariates they are computed from) and read back on the next
+        call; the results then have no ``fitter``. None (default): always fitted.
     """
+    if keep is not None:
+        return _kept_cox(keep, frame, covariates, strata)
     main = cox_model(frame, covariates, strata)
     refits = []
     for name in main.ph_test.loc[main.ph_test["violates_ph"], "covariate"]:
@@ -899,6 +1115,54 @@ def cox_with_ph_refits(
         others = [c for c in covariates if c.name != name]
         refits.append(cox_model(work, others, (*strata, stratum), model=f"stratified on {name}"))
     return main, refits
+
+
+def _kept_cox(
+    keep: Reader, frame: pd.DataFrame, covariates: Sequence[Covariate], strata: Sequence[str]
+) -> tuple[CoxResult, list[CoxResult]]:
+    """:func:`cox_with_ph_refits`, its frames kept beside ``keep`` and the results rebuilt from them."""
+    columns = ("duration_days", "churned", *(c.name for c in covariates), *strata)
+    digest = _inputs_digest(_landmark_of(frame), tuple(covariates), tuple(strata), *_frame_inputs(frame, columns))
+    fitted: list[CoxResult] = []
+
+    def models() -> list[CoxResult]:
+        if not fitted:
+            main, refits = cox_with_ph_refits(frame, covariates, strata)
+            fitted.extend([main, *refits])
+        return fitted
+
+    summary = _keep(
+        keep,
+        "cox_models",
+        digest,
+        lambda: pd.DataFrame(
+            {
+                "model": [str(r.hazard_ratios["model"].iloc[0]) if len(r.hazard_ratios) else "" for r in models()],
+                "concordance": [r.concordance for r in models()],
+                "events": [r.events for r in models()],
+                "accounts": [r.accounts for r in models()],
+                "strata": [json.dumps(list(r.strata)) for r in models()],
+                "warnings": [json.dumps(list(r.warnings)) for r in models()],
+            }
+        ),
+    )
+    hazard_ratios = _keep(
+        keep, "cox_hazard_ratios", digest, lambda: pd.concat([r.hazard_ratios for r in models()], ignore_index=True)
+    )
+    ph_tests = _keep(keep, "cox_ph_tests", digest, lambda: pd.concat([r.ph_test for r in models()], ignore_index=True))
+    results = [
+        CoxResult(
+            hazard_ratios[hazard_ratios["model"] == row.model].reset_index(drop=True),
+            float(row.concordance),
+            ph_tests[ph_tests["model"] == row.model].reset_index(drop=True),
+            int(row.events),
+            int(row.accounts),
+            tuple(json.loads(row.strata)),
+            tuple(json.loads(row.warnings)),
+        )
+        for row in summary.itertuples(index=False)
+    ]
+    return results[0], results[1:]
 
 
 def describe_cox(result: CoxResult) -> str:
@@ -934,6 +1198,9 @@ def auc(y_true: np.ndarray | pd.Series, score: np.ndarray | pd.Series) -> float:
     The probability that a random churner is scored above a random non-churner; the
     suite's one implementation is :func:`cskpi_analysis.indicators.concordance`.
     """
+    # imported here: cskpi_analysis.indicators (scipy.stats) would add a second to opening a notebook
+    from cskpi_analysis.indicators import concordance
+
     return concordance(score, y_true)
 
 
@@ -1001,11 +1268,12 @@ def _logit_design(frame: pd.DataFrame, covariates: Sequence[Covariate], levels: 
 
 
 def _fit_logit(y: pd.Series, design: pd.DataFrame) -> Any:
-    import statsmodels.api as sm
+    # statsmodels.api.Logit, imported without the rest of statsmodels.api (a second on a cold start)
+    from statsmodels.discrete.discrete_model import Logit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sm.Logit(y.astype(float), design).fit(disp=0, maxiter=200)
+        return Logit(y.astype(float), design).fit(disp=0, maxiter=200)
 
 
 def logistic_model(
@@ -1014,6 +1282,7 @@ def logistic_model(
     adjust_for: Sequence[str] = ("segment", "billing_period"),
     *,
     train_share: float = 0.7,
+    keep: Reader | None = None,
 ) -> LogisticResult:
     r"""Logistic regression of churn by the horizon among accounts observable to it.
 
@@ -1026,12 +1295,18 @@ def logistic_model(
     out-of-time check: fit on the earliest ``train_share`` of start months, score the later
     cohorts (does the model hold on accounts it has not seen, later in time?).
 
+    ``keep``: the warehouse ``frame`` was read from (:func:`survival_frame`); the odds ratios,
+    calibration tables and statistics are kept beside it (under a digest of the columns and
+    arguments they are computed from) and read back on the next call. None (default): fitted.
+
     Raises
     ------
     AnalysisError
         A covariate observed after the landmark, or no account observable to the horizon
         with both outcomes.
     """
+    if keep is not None:
+        return _kept_logistic(keep, frame, covariates, adjust_for, train_share)
     check_observation_windows(covariates, _landmark_of(frame))
     data = frame.loc[frame["observable_to_horizon"]].reset_index(drop=True)
     y = data["churned"].astype(bool)
@@ -1091,6 +1366,65 @@ def logistic_model(
     )
 
 
+def _kept_logistic(
+    keep: Reader, frame: pd.DataFrame, covariates: Sequence[Covariate], adjust_for: Sequence[str], train_share: float
+) -> LogisticResult:
+    """:func:`logistic_model`, its frames kept beside ``keep`` and the result rebuilt from them."""
+    columns = ("observable_to_horizon", "churned", "start_month", *(c.name for c in covariates), *adjust_for)
+    digest = _inputs_digest(
+        _landmark_of(frame),
+        _horizon_of(frame),
+        tuple(covariates),
+        tuple(adjust_for),
+        train_share,
+        *_frame_inputs(frame, columns),
+    )
+    fitted: list[LogisticResult] = []
+
+    def model() -> LogisticResult:
+        if not fitted:
+            fitted.append(logistic_model(frame, covariates, adjust_for, train_share=train_share))
+        return fitted[0]
+
+    def statistics() -> pd.DataFrame:
+        oot = dict(model().out_of_time)
+        if oot:
+            oot["split_month"] = oot["split_month"].isoformat()
+        return pd.DataFrame(
+            {
+                "auc": [model().auc],
+                "brier": [model().brier],
+                "accounts": [model().accounts],
+                "events": [model().events],
+                "out_of_time": [json.dumps(oot)],
+            }
+        )
+
+    def calibrations() -> pd.DataFrame:
+        parts = [model().calibration.assign(_sample="in sample")]
+        if not model().out_of_time_calibration.empty:
+            parts.append(model().out_of_time_calibration.assign(_sample="out of time"))
+        return pd.concat(parts, ignore_index=True)
+
+    summary = _keep(keep, "logistic_statistics", digest, statistics).iloc[0]
+    odds = _keep(keep, "logistic_odds_ratios", digest, lambda: model().odds_ratios)
+    calibration = _keep(keep, "logistic_calibration", digest, calibrations)
+    out_of_time = json.loads(summary["out_of_time"])
+    if out_of_time:
+        out_of_time["split_month"] = dt.date.fromisoformat(out_of_time["split_month"])
+    held_out = calibration[calibration["_sample"] == "out of time"].drop(columns="_sample").reset_index(drop=True)
+    return LogisticResult(
+        odds,
+        float(summary["auc"]),
+        float(summary["brier"]),
+        calibration[calibration["_sample"] == "in sample"].drop(columns="_sample").reset_index(drop=True),
+        out_of_time,
+        held_out if len(held_out) else pd.DataFrame(),
+        int(summary["accounts"]),
+        int(summary["events"]),
+    )
+
+
 def describe_logistic(result: LogisticResult) -> str:
     """One sentence: in-sample and out-of-time discrimination and accuracy."""
     text = (
@@ -1132,17 +1466,29 @@ def ttfv_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def ttfv_curve(ttfv: pd.DataFrame) -> pd.DataFrame:
+_TTFV_COLUMNS = ("segment", "ttfv_duration_days", "reached_value")
+
+
+def ttfv_curve(ttfv: pd.DataFrame, *, keep: Reader | None = None) -> pd.DataFrame:
     r"""Share of accounts that reached first value by day :math:`t`, per segment and overall.
 
     Kaplan-Meier on time to first value, accounts without value censored at their first
     churn or at ``as_of``: :math:`1 - \hat S(t)` is the share reached by day :math:`t`.
+
+    Parameters
+    ----------
+    ttfv : :func:`ttfv_frame` output.
+    keep : the warehouse ``ttfv`` was read from: the curve is kept beside it (under a digest of
+        the columns it is computed from) and read back on the next call. None (default): computed.
 
     Returns
     -------
     DataFrame
         ``segment`` (and ``All``), ``day``, ``reached`` (share), ``lower_95``, ``upper_95``.
     """
+    if keep is not None:
+        digest = _inputs_digest(*_frame_inputs(ttfv, _TTFV_COLUMNS))
+        return _keep(keep, "ttfv_curve", digest, lambda: ttfv_curve(ttfv))
     parts = []
     for segment, sub in [("All", ttfv), *sorted(ttfv.groupby("segment"))]:
         kmf = _kmf(sub["ttfv_duration_days"], sub["reached_value"], str(segment))
@@ -1161,12 +1507,18 @@ def ttfv_curve(ttfv: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def ttfv_quantiles(ttfv: pd.DataFrame) -> pd.DataFrame:
+def ttfv_quantiles(ttfv: pd.DataFrame, *, keep: Reader | None = None) -> pd.DataFrame:
     """Median and 90th percentile time to first value per segment (Kaplan-Meier), with 95% CIs.
 
     The p-th percentile is the first day where :math:`1 - \\hat S(t) \\ge p`; its interval is
     read off the pointwise band (lifelines ``qth_survival_times``). ``inf`` means the
     share never reaches p in the follow-up (e.g. 10% never reach value).
+
+    Parameters
+    ----------
+    ttfv : :func:`ttfv_frame` output.
+    keep : the warehouse ``ttfv`` was read from: the table is kept beside it (under a digest of
+        the columns it is computed from) and read back on the next call. None (default): computed.
 
     Returns
     -------
@@ -1174,6 +1526,9 @@ def ttfv_quantiles(ttfv: pd.DataFrame) -> pd.DataFrame:
         ``segment``, ``accounts``, ``reached``, ``median_days``, ``median_lower_95``,
         ``median_upper_95``, ``p90_days``, ``p90_lower_95``, ``p90_upper_95``.
     """
+    if keep is not None:
+        digest = _inputs_digest(*_frame_inputs(ttfv, _TTFV_COLUMNS))
+        return _keep(keep, "ttfv_quantiles", digest, lambda: ttfv_quantiles(ttfv))
     from lifelines.utils import qth_survival_times
 
     rows = []
@@ -1227,7 +1582,12 @@ def _strength(hr: float) -> str:
 
 
 def verdicts(
-    frame: pd.DataFrame, cox: CoxResult, behaviour_list: Sequence[Behaviour], logrank: pd.DataFrame
+    frame: pd.DataFrame,
+    cox: CoxResult,
+    behaviour_list: Sequence[Behaviour],
+    logrank: pd.DataFrame,
+    *,
+    keep: Reader | None = None,
 ) -> pd.DataFrame:
     """A plain-language verdict per behaviour: predictive or not, how strongly, how sure.
 
@@ -1235,7 +1595,8 @@ def verdicts(
     Holm's correction (adjusted for the other covariates and stratified); the absolute
     risk difference at the horizon comes from the Kaplan-Meier bands (unadjusted).
     Small-sample warnings follow :data:`MIN_EVENTS_PER_COVARIATE`,
-    :data:`MIN_BAND_ACCOUNTS` and :data:`MIN_BAND_EVENTS`.
+    :data:`MIN_BAND_ACCOUNTS` and :data:`MIN_BAND_EVENTS`. ``keep``: the warehouse ``frame`` was
+    read from, where the risks by band are kept (:func:`risk_at_horizon`).
 
     Returns
     -------
@@ -1249,7 +1610,7 @@ def verdicts(
     p_logrank = dict(zip(logrank.get("behaviour", []), logrank.get("p_holm", []), strict=False))
     rows = []
     for behaviour in behaviour_list:
-        risk = risk_at_horizon(frame, behaviour)
+        risk = risk_at_horizon(frame, behaviour, keep=keep)
         difference = float(risk["churn_risk"].max() - risk["churn_risk"].min()) if len(risk) > 1 else float("nan")
         warnings_ = [w for w in risk["warning"] if w]
         warnings_ += list(cox.warnings)

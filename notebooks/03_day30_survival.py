@@ -55,12 +55,13 @@ def _(mo):
 
 @app.cell
 def _(wh, horizon, landmark, survival):
-    # another landmark or horizon reads its own warehouse, built once beside the main one
+    # another landmark or horizon reads its own warehouse, built once beside the main one; the models
+    # below are kept beside it (keep=landmark_wh), so a landmark or horizon seen once is not refitted
     landmark_wh = wh.with_parameters(landmark_days=landmark.value, horizon_days=horizon.value)
     frame = survival.survival_frame(landmark_wh, landmark.value, horizon.value)
     cohort = survival.landmark_cohort(landmark_wh)
     cohort
-    return cohort, frame
+    return cohort, frame, landmark_wh
 
 
 @app.cell
@@ -84,9 +85,8 @@ def _(mo):
 @app.cell
 def _(frame, mo, survival):
     covariates, left_out = survival.available_covariates(frame)
-    ttfv_left_out = survival.first_value_left_out(frame)
     mo.md(survival.describe_left_out(left_out))
-    return covariates, left_out, ttfv_left_out
+    return covariates, left_out
 
 
 @app.cell(hide_code=True)
@@ -101,9 +101,9 @@ def _(mo):
 
 
 @app.cell
-def _(frame, survival):
+def _(frame, landmark_wh, survival):
     behaviour_list = survival.behaviours(frame)
-    logrank = survival.logrank_tests(frame, behaviour_list)
+    logrank = survival.logrank_tests(frame, behaviour_list, keep=landmark_wh)
     return behaviour_list, logrank
 
 
@@ -119,10 +119,12 @@ def _(behaviour_list, left_out, mo, survival):
 
 
 @app.cell
-def _(behaviour_choice, behaviour_list, charts_survival, frame, survival):
+def _(behaviour_choice, behaviour_list, charts_survival, frame, landmark_wh, survival):
     _chosen = next((b for b in behaviour_list if b.name == behaviour_choice.value), None)
     (
-        charts_survival.km_chart(survival.kaplan_meier_curves(frame, _chosen), int(frame.attrs["horizon_days"]))
+        charts_survival.km_chart(
+            survival.kaplan_meier_curves(frame, _chosen, keep=landmark_wh), int(frame.attrs["horizon_days"])
+        )
         if _chosen
         else None
     )
@@ -147,8 +149,8 @@ def _(mo):
 
 
 @app.cell
-def _(behaviour_list, frame, left_out, mo, survival):
-    risk = survival.risk_table(frame, behaviour_list)
+def _(behaviour_list, frame, landmark_wh, left_out, mo, survival):
+    risk = survival.risk_table(frame, behaviour_list, keep=landmark_wh)
     risk.round(3) if behaviour_list else mo.md(survival.nothing_to_fit(left_out))
     return (risk,)
 
@@ -178,9 +180,9 @@ def _(mo):
 
 
 @app.cell
-def _(covariates, frame, survival):
+def _(covariates, frame, landmark_wh, survival):
     # only the covariates the data support (see "What the data can say")
-    cox, refits = survival.cox_with_ph_refits(frame, covariates) if covariates else (None, [])
+    cox, refits = survival.cox_with_ph_refits(frame, covariates, keep=landmark_wh) if covariates else (None, [])
     return cox, refits
 
 
@@ -221,8 +223,8 @@ def _(mo):
 
 
 @app.cell
-def _(covariates, frame, left_out, mo, survival):
-    logistic = survival.logistic_model(frame, covariates) if covariates else None
+def _(covariates, frame, landmark_wh, left_out, mo, survival):
+    logistic = survival.logistic_model(frame, covariates, keep=landmark_wh) if covariates else None
     logistic.odds_ratios.round(3) if logistic else mo.md(survival.nothing_to_fit(left_out))
     return (logistic,)
 
@@ -261,14 +263,16 @@ def _(mo):
 
 
 @app.cell
-def _(charts_survival, mo, narrative, survival, ttfv_left_out, wh):
-    # without a first value, a "time to first value" would only be tenure: left out instead
+def _(charts_survival, mo, narrative, survival, wh):
+    # without a first value, a "time to first value" would only be tenure: left out instead. First value
+    # does not depend on the landmark or horizon, so this reads the main warehouse and does not rerun with them
+    ttfv_left_out = survival.first_value_left_out(wh)
     ttfv = survival.ttfv_frame(wh) if not ttfv_left_out else None
-    ttfv_quantiles = survival.ttfv_quantiles(ttfv) if not ttfv_left_out else None
-    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv)) if not ttfv_left_out else mo.md(
+    ttfv_quantiles = survival.ttfv_quantiles(ttfv, keep=wh) if not ttfv_left_out else None
+    charts_survival.ttfv_chart(survival.ttfv_curve(ttfv, keep=wh)) if not ttfv_left_out else mo.md(
         narrative.user_text(ttfv_left_out.sentence)
     )
-    return (ttfv_quantiles,)
+    return ttfv_left_out, ttfv_quantiles
 
 
 @app.cell
@@ -278,8 +282,10 @@ def _(mo, survival, ttfv_left_out, ttfv_quantiles):
 
 
 @app.cell
-def _(frame, mo, survival, ttfv_left_out):
-    _risk = survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame)) if not ttfv_left_out else None
+def _(frame, landmark_wh, mo, survival, ttfv_left_out):
+    _risk = (
+        survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame), keep=landmark_wh) if not ttfv_left_out else None
+    )
     (
         mo.vstack([_risk.round(3), mo.md(survival.describe_risk(_risk, int(frame.attrs["horizon_days"])))])
         if not ttfv_left_out
@@ -297,8 +303,8 @@ def _(mo):
 
 
 @app.cell
-def _(behaviour_list, cox, frame, left_out, logrank, mo, narrative, survival):
-    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank) if cox else None
+def _(behaviour_list, cox, frame, landmark_wh, left_out, logrank, mo, narrative, survival):
+    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank, keep=landmark_wh) if cox else None
     mo.md(
         "\n".join(
             f"- **{narrative.user_text(row.behaviour)}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")

@@ -345,6 +345,142 @@ def test_verdicts_call_the_planted_behaviours_predictive(demo_frame):
     assert not verdict["Used reports by day 30"]
 
 
+def _cox_data(frame: pd.DataFrame, covariates, strata=survival.DEFAULT_STRATA) -> pd.DataFrame:
+    data = survival._design(frame, covariates)
+    data["duration_days"] = frame["duration_days"].astype(float)
+    data["churned"] = frame["churned"].astype(bool)
+    for s in strata:
+        data[s] = frame[s].astype(str)
+    return data
+
+
+def test_the_cox_model_is_the_one_lifelines_fits_and_tests_the_slow_way_to_the_last_bit(demo_frame):
+    # cox_model numbers the strata in one column and computes the Schoenfeld residuals itself (fast);
+    # lifelines called directly, with the strata as columns and its own residuals, must agree exactly
+    from lifelines.statistics import proportional_hazard_test
+
+    _, _, frame = demo_frame
+    covariates = survival.default_covariates(frame)
+    result = survival.cox_model(frame, covariates)
+    data = _cox_data(frame, covariates)
+    direct = CoxPHFitter().fit(data, "duration_days", "churned", strata=list(survival.DEFAULT_STRATA))
+    summary = direct.summary.loc[[c.name for c in covariates]]
+    assert result.hazard_ratios["hazard_ratio"].tolist() == summary["exp(coef)"].tolist()
+    assert result.hazard_ratios["lower_95"].tolist() == summary["exp(coef) lower 95%"].tolist()
+    assert result.hazard_ratios["upper_95"].tolist() == summary["exp(coef) upper 95%"].tolist()
+    assert result.hazard_ratios["p_value"].tolist() == summary["p"].tolist()
+    assert result.concordance == direct.concordance_index_
+    ph = proportional_hazard_test(direct, data, time_transform="rank").summary
+    assert result.ph_test["test_statistic"].tolist() == ph["test_statistic"].tolist()
+    assert result.ph_test["p_value"].tolist() == ph["p"].tolist()
+
+
+@pytest.mark.parametrize("strata", [(), ("segment",), survival.DEFAULT_STRATA])
+def test_scaled_schoenfeld_residuals_equal_lifelines_exactly(demo_frame, strata):
+    _, _, frame = demo_frame
+    covariates = survival.default_covariates(frame)
+    data, fit_strata = survival._one_stratum_column(_cox_data(frame, covariates, strata), strata)
+    fitter = CoxPHFitter().fit(data, "duration_days", "churned", strata=fit_strata)
+    pd.testing.assert_frame_equal(
+        survival._scaled_schoenfeld(fitter, data),
+        fitter.compute_residuals(data, kind="scaled_schoenfeld"),
+        check_exact=True,
+    )
+    # ties: the hand frame has two accounts leaving on day 50
+    hand = hand_frame()[["duration_days", "churned", "active_days"]].astype(float)
+    fitter = CoxPHFitter().fit(hand, "duration_days", "churned")
+    pd.testing.assert_frame_equal(
+        survival._scaled_schoenfeld(fitter, hand), fitter.compute_residuals(hand, "scaled_schoenfeld"), check_exact=True
+    )
+
+
+def _cox_frames(result):
+    return (result.hazard_ratios, result.ph_test, result.concordance, result.events, result.accounts, result.strata,
+            result.warnings)  # fmt: skip
+
+
+def _logistic_frames(result):
+    return (result.odds_ratios, result.auc, result.brier, result.calibration, result.out_of_time,
+            result.out_of_time_calibration, result.accounts, result.events)  # fmt: skip
+
+
+def _assert_same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert type(a.index) is type(b.index)
+    elif isinstance(a, tuple | list):
+        assert type(a) is type(b) and len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _assert_same(x, y)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            _assert_same(a[key], b[key])
+    else:
+        assert type(a) is type(b) and a == b
+
+
+def test_kept_results_are_the_computed_ones_read_back_exactly(tmp_path):
+    from cskpi_analysis.demo import write_demo
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder = tmp_path / "demo"
+    write_demo(folder, 1200, seed=5)
+    database = tmp_path / "wh.duckdb"
+
+    def everything(wh, keep):
+        frame = survival.survival_frame(wh)
+        covariates, _ = survival.available_covariates(frame)
+        behaviour_list = survival.behaviours(frame)
+        logrank = survival.logrank_tests(frame, behaviour_list, keep=keep)
+        cox, refits = survival.cox_with_ph_refits(frame, covariates, keep=keep)
+        return [
+            frame,
+            logrank,
+            [survival.kaplan_meier_curves(frame, b, keep=keep) for b in behaviour_list],
+            survival.risk_table(frame, behaviour_list, keep=keep),
+            survival.risk_at_horizon(frame, survival.ttfv_behaviour(frame), keep=keep),
+            [_cox_frames(r) for r in (cox, *refits)],
+            _logistic_frames(survival.logistic_model(frame, covariates, keep=keep)),
+            survival.verdicts(frame, cox, behaviour_list, logrank, keep=keep),
+            survival.ttfv_quantiles(survival.ttfv_frame(wh), keep=keep),
+            survival.ttfv_curve(survival.ttfv_frame(wh), keep=keep),
+        ]
+
+    with open_warehouse(folder, database=database) as wh:
+        computed = everything(wh, None)
+        first = everything(wh, wh)  # computed and kept
+    kept_files = sorted(p.name.split("_")[0] for p in (tmp_path / "wh.duckdb.d" / "results").glob("*.parquet"))
+    assert {"cox", "km", "logistic", "logrank", "risk", "survival", "ttfv"} <= set(kept_files)
+    with open_warehouse(folder, database=database) as wh:
+        again = everything(wh, wh)  # read back from the files
+        # another frame (here: fewer accounts) is not answered with the kept results of the first one
+        frame = survival.survival_frame(wh).iloc[:-300]
+        covariates, _ = survival.available_covariates(frame)
+        _assert_same(
+            _cox_frames(survival.cox_with_ph_refits(frame, covariates, keep=wh)[0]),
+            _cox_frames(survival.cox_with_ph_refits(frame, covariates)[0]),
+        )
+    assert computed[0].attrs == first[0].attrs == again[0].attrs
+    _assert_same(computed, first)
+    _assert_same(computed, again)
+
+
+def test_first_value_left_out_reads_a_warehouse_as_its_survival_frame(tmp_path):
+    from cskpi_analysis.demo import write_demo
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder = tmp_path / "demo"
+    write_demo(folder, 400, seed=7)
+    with open_warehouse(folder, database=tmp_path / "wh.duckdb") as wh:
+        assert survival.first_value_left_out(wh) is None
+        assert survival.first_value_left_out(survival.survival_frame(wh, 60, 730)) is None
+    (folder / "milestones.csv").unlink()
+    with open_warehouse(folder, database=tmp_path / "thin.duckdb") as wh:
+        left_out = survival.first_value_left_out(wh)
+        assert left_out is not None and left_out == survival.first_value_left_out(survival.survival_frame(wh))
+
+
 def test_auc_and_brier_match_hand_computations():
     # scores 0.1, 0.4 (no churn), 0.35, 0.8 (churn): pairs (churner > non-churner) = 3 of 4
     assert survival.auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.75)
