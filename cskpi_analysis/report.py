@@ -21,10 +21,14 @@
    from HTML inside marimo's embedded JSON or HTML-escaped attribute values
    (:func:`remote_references`).
 
+6. writes a single self-contained file, ``single-file/NN_topic.html``, from the same export
+   (:mod:`cskpi_analysis.static_report`: static SVG charts, plain tables, no script), checked
+   like the page (personal data, network references); with ``pdf=True`` also ``NN_topic.pdf``.
+
 The reports are written atomically: everything is built in a temporary folder
 next to ``--out`` and swapped in at the end; on failure nothing partial remains.
-Reports use ES modules, which browsers refuse from ``file://``: open them with
-``cskpi serve reports``.
+The interactive reports use ES modules, which browsers refuse from ``file://``: open them
+with ``cskpi serve reports``. The single files open anywhere (from disk, as an attachment).
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class Report:
     seconds : wall time of the export.
     left_out : sections or items the notebook left out for lack of data (its "left out —"
         sentences); the index marks such a report.
+    single_file : the self-contained copy, ``single-file/NN_topic.html`` ("" if none was written).
+    pdf : its PDF, ``single-file/NN_topic.pdf`` ("" if none was printed).
     """
 
     notebook: Path
@@ -91,14 +97,18 @@ class Report:
     charts: int
     seconds: float
     left_out: int = 0
+    single_file: str = ""
+    pdf: str = ""
 
 
 # --- discovery and the frontend bundle ---
 
 
 def find_notebooks(folder: Path) -> list[Path]:
-    """The marimo notebooks ``NN_topic.py`` in ``folder``, in file-name order."""
-    return sorted(p for p in Path(folder).glob(NOTEBOOK_GLOB) if p.is_file())
+    """The marimo notebooks ``NN_topic.py`` in ``folder``: the executive summary (``NN_summary.py``)
+    first, as a leader reads it, then the others in file-name order."""
+    found = [p for p in Path(folder).glob(NOTEBOOK_GLOB) if p.is_file()]
+    return sorted(found, key=lambda p: (not p.stem.endswith("_summary"), p.name))
 
 
 def default_notebooks() -> Path:
@@ -492,8 +502,25 @@ def export_html(
     if database is not None:
         command += ["--db", str(database)]
         env["CSKPI_NO_BUILD"] = "1"
+    result = run_tracked(command, timeout, env)
+    if result is None:
+        raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped")
+    return result
+
+
+def run_tracked(
+    command: Sequence[str], timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
+    """Run ``command`` in its own process group, ended with the report if it is interrupted.
+
+    Returns
+    -------
+    subprocess.CompletedProcess or None
+        The finished process, or ``None`` when it ran longer than ``timeout`` seconds (it and
+        everything it started are then killed).
+    """
     with subprocess.Popen(
-        command,
+        list(command),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -507,11 +534,12 @@ def export_html(
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _end(process)
-            raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped") from None
+            process.communicate()
+            return None
         finally:
             with _CHILDREN_LOCK:
                 _CHILDREN.discard(process)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
 
 
 _CHILDREN: set[subprocess.Popen[str]] = set()
@@ -544,9 +572,22 @@ def _tail(text: str, lines: int = 8) -> str:
 
 
 def export_report(
-    notebook: Path, data_dir: Path, out_dir: Path, timeout: float = 1800, database: Path | None = None
+    notebook: Path,
+    data_dir: Path,
+    out_dir: Path,
+    timeout: float = 1800,
+    database: Path | None = None,
+    *,
+    single_file: bool = True,
+    pdf_browser: str | None = None,
 ) -> Report:
     """Export one notebook into ``out_dir`` as a checked, offline page.
+
+    With ``single_file`` (the default) the same export is also written as a self-contained
+    page, ``out_dir/single-file/NN_topic.html`` (:func:`cskpi_analysis.static_report.single_file_page`;
+    its nav bar is added by :func:`build_reports` once every report is known), checked for
+    personal data and network references like the page; with ``pdf_browser`` (a Chromium
+    executable) it is printed to ``NN_topic.pdf`` beside it.
 
     Raises
     ------
@@ -575,8 +616,35 @@ def export_report(
     title, question = title_and_question(page, fallback=notebook.stem)
     page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
     target.write_text(page, encoding="utf-8")
+    single, pdf = "", ""
+    if single_file:
+        single, pdf = _write_single_file(page, notebook, out_dir, title, pdf_browser)
     seconds = time.monotonic() - started
-    return Report(notebook, target.name, title, question, chart_count(page), seconds, left_out_count(page))
+    return Report(notebook, target.name, title, question, chart_count(page), seconds, left_out_count(page), single, pdf)
+
+
+def _write_single_file(
+    page: str, notebook: Path, out_dir: Path, title: str, pdf_browser: str | None
+) -> tuple[str, str]:
+    """Write (and check) ``single-file/NN_topic.html`` and, with a browser, its PDF; their relative paths."""
+    from cskpi_analysis import static_report
+
+    folder = out_dir / static_report.SINGLE_FILE_DIR
+    folder.mkdir(exist_ok=True)
+    name = f"{notebook.stem}.html"
+    try:
+        single = static_report.single_file_page(page, title, notebook.stem, interactive_name=name)
+    except ReportError as exc:
+        raise ReportError(f"{notebook.name}: single file: {exc}") from None
+    problems = static_report.check_single_file(single)
+    if problems:
+        raise ReportError(f"{notebook.name}: the single file would contain: " + "; ".join(problems))
+    (folder / name).write_text(single, encoding="utf-8")
+    pdf = ""
+    if pdf_browser is not None:
+        static_report.print_pdf(folder / name, folder / f"{notebook.stem}.pdf", pdf_browser)
+        pdf = f"{static_report.SINGLE_FILE_DIR}/{notebook.stem}.pdf"
+    return f"{static_report.SINGLE_FILE_DIR}/{name}", pdf
 
 
 def _export_all(
@@ -587,14 +655,19 @@ def _export_all(
     database: Path | None,
     jobs: int | None,
     progress: Callable[[str], None],
+    single_file: bool = True,
+    pdf_browser: str | None = None,
 ) -> list[Report]:
     """Export every notebook, ``jobs`` at a time; the reports in notebook order, or the first failure."""
     workers = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     done: dict[Path, Report] = {}
     failures: dict[Path, ReportError] = {}
     pool = ThreadPoolExecutor(max_workers=workers)
+    options = {"single_file": single_file, "pdf_browser": pdf_browser}
     try:
-        futures = {pool.submit(export_report, n, data_dir, building, timeout, database): n for n in notebooks}
+        futures = {
+            pool.submit(export_report, n, data_dir, building, timeout, database, **options): n for n in notebooks
+        }
         for number, future in enumerate(as_completed(futures), start=1):
             notebook = futures[future]
             try:
@@ -631,9 +704,20 @@ def left_out_count(page: str) -> int:
 
 def index_page(reports: Sequence[Report], data_name: str) -> str:
     """The ``index.html`` that lists the reports: title, question, link, and a mark on those with
-    sections left out for lack of data."""
+    sections left out for lack of data.
+
+    Each report links to its interactive page (needs ``cskpi serve``) and, when written, to its
+    single file (and PDF), which opens anywhere and is the one to send.
+    """
+    single_files = any(r.single_file for r in reports)
     items = "\n".join(
         f'    <li><a href="{html.escape(r.file_name)}">{html.escape(r.title)}</a>'
+        + (
+            f' <span class="kind">interactive</span> <span class="alt">· <a href="{html.escape(r.single_file)}">'
+            f"single file, to send</a>" + (f' · <a href="{html.escape(r.pdf)}">PDF</a>' if r.pdf else "") + "</span>"
+            if r.single_file
+            else ""
+        )
         + (f"<p>{html.escape(r.question)}</p>" if r.question else "")
         + (
             f'<p class="left-out">Some sections are left out: the data lacks what they need '
@@ -654,17 +738,32 @@ def index_page(reports: Sequence[Report], data_name: str) -> str:
     body {{ font-family: Helvetica, Arial, sans-serif; max-width: 48rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
     li {{ margin: 0 0 1.2rem; }} a {{ font-size: 1.15rem; font-weight: 600; color: #0072B2; }}
     p {{ margin: .25rem 0 0; color: #444; }} .left-out {{ color: #9a5b00; }}
+    .kind {{ color: #666; font-size: .85rem; }} .alt a {{ font-size: 1rem; font-weight: 400; }}
+    .how {{ margin: 1rem 0 2rem; }} .how li {{ margin: .3rem 0; }} .how a {{ font-size: inherit; }}
   </style>
 </head>
 <body>
   <h1>Customer Success KPI reports</h1>
   <p>Data: {html.escape(data_name)}</p>
+{_index_how(single_files)}
   <ol>
 {items}
   </ol>
 </body>
 </html>
 """
+
+
+def _index_how(single_files: bool) -> str:
+    if not single_files:
+        return ""
+    return """  <ul class="how">
+    <li><strong>To send:</strong> the <a href="single-file/index.html">single files</a>
+      (<code>single-file/NN_topic.html</code>) open anywhere: from disk, as an e-mail attachment, printed.
+      They show each report as exported, with static charts and tables.</li>
+    <li><strong>Interactive</strong> (the title links): controls and sortable tables; they need a server,
+      <code>cskpi serve</code> on this folder, and stay blank when opened from disk.</li>
+  </ul>"""
 
 
 def _swap_in(built: Path, out: Path) -> None:
@@ -698,8 +797,13 @@ def build_reports(
     *,
     database: Path | None = None,
     jobs: int | None = None,
+    single_files: bool = True,
+    pdf: bool = False,
 ) -> list[Report]:
     """Export ``notebooks`` into ``out`` atomically, with ``out/index.html`` and ``out/assets``.
+
+    With ``single_files`` (the default) every report is also written as one self-contained file
+    in ``out/single-file/`` (with its own ``index.html``), and with ``pdf`` printed to PDF there.
 
     Parameters
     ----------
@@ -712,15 +816,26 @@ def build_reports(
     database : the folder's built warehouse: every notebook opens it read-only and none
         validates or builds (see :func:`export_html`).
     jobs : exports run at once (default: the machine's cores); each is its own process.
+    single_files : also write ``out/single-file/NN_topic.html``, which open without a server.
+    pdf : also print each single file to ``out/single-file/NN_topic.pdf`` (needs Chromium).
 
     Raises
     ------
     ReportError
-        No notebook was given, ``out`` is a foreign folder, or a notebook failed
-        (see :func:`export_report`).
+        No notebook was given, ``out`` is a foreign folder, ``pdf`` without Chromium on PATH,
+        or a notebook failed (see :func:`export_report`).
     """
     if not notebooks:
         raise ReportError("no notebooks to export (expected notebooks/NN_topic.py)")
+    browser = None
+    if pdf:
+        browser = find_chromium()
+        if browser is None:
+            raise ReportError(
+                "PDFs are printed with headless Chromium, and none is on PATH (chromium, chromium-browser, "
+                "google-chrome): install it (apt-get install chromium) or leave out --pdf"
+            )
+        single_files = True
     out = Path(out)
     _check_out(out, Path(data_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -730,8 +845,18 @@ def build_reports(
     try:
         copy_frontend(building)
         reports = _export_all(
-            [Path(n).resolve() for n in notebooks], data_dir, building, timeout, database, jobs, progress
+            [Path(n).resolve() for n in notebooks],
+            data_dir,
+            building,
+            timeout,
+            database,
+            jobs,
+            progress,
+            single_file=single_files,
+            pdf_browser=browser,
         )
+        if single_files:
+            _finish_single_files(building, reports, data_dir.name, pdf=browser is not None)
         (building / "index.html").write_text(index_page(reports, data_dir.name), encoding="utf-8")
         (building / MARKER_FILE).write_text("written by cskpi report; replaced as a whole on each run\n")
         _swap_in(building, out)
@@ -739,6 +864,23 @@ def build_reports(
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
     return reports
+
+
+def _finish_single_files(building: Path, reports: Sequence[Report], data_name: str, pdf: bool) -> None:
+    """Put the nav bar (every report is known now) in each single file and write their index."""
+    from cskpi_analysis import static_report
+
+    folder = building / static_report.SINGLE_FILE_DIR
+    siblings = [
+        Report(r.notebook, Path(r.single_file).name, r.title, r.question, r.charts, r.seconds, r.left_out)
+        for r in reports
+    ]
+    for sibling in siblings:
+        path = folder / sibling.file_name
+        path.write_text(
+            static_report.add_nav(path.read_text(encoding="utf-8"), siblings, sibling.file_name), encoding="utf-8"
+        )
+    (folder / "index.html").write_text(static_report.single_file_index(siblings, data_name, pdf), encoding="utf-8")
 
 
 # --- serving ---
@@ -840,11 +982,22 @@ def find_chromium() -> str | None:
     return None
 
 
-def render_dom(url: str, browser: str, profile_dir: Path, budget_ms: int = 20000, timeout: float = 120) -> str:
-    """The DOM of ``url`` after headless Chromium ran its scripts for ``budget_ms`` of virtual time."""
+def render_dom(
+    url: str,
+    browser: str,
+    profile_dir: Path,
+    budget_ms: int = 20000,
+    timeout: float = 120,
+    extra_flags: Sequence[str] = (),
+) -> str:
+    """The DOM of ``url`` after headless Chromium ran its scripts for ``budget_ms`` of virtual time.
+
+    ``extra_flags`` go before the URL (e.g. ``--window-size=680,1000``).
+    """
     command = [
         browser,
         *CHROMIUM_FLAGS,
+        *extra_flags,
         f"--user-data-dir={profile_dir}",
         f"--virtual-time-budget={budget_ms}",
         "--dump-dom",

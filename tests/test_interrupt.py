@@ -99,5 +99,6 @@ def test_sigterm_ends_the_exports_and_removes_the_half_built_report(tmp_path):
 def test_the_suites_notebooks_are_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     folder = default_notebooks()
-    assert [p.name for p in find_notebooks(folder)][:2] == ["00_data_quality.py", "01_kpi_overview.py"]
+    # the executive summary first, then the detail reports in number order
+    assert [p.name for p in find_notebooks(folder)][:3] == ["00_summary.py", "00_data_quality.py", "01_kpi_overview.py"]
     assert folder.is_absolute()

@@ -147,3 +147,15 @@ def test_growth_sentences_agree_for_the_whole_base_and_its_only_segment(small):
     expected = "MRR grew 912.5% in the year, from $80 to $810 (Dec 2023 to Dec 2024)."
     assert summary.growth_sentence(summary.scorecard(small)) == expected
     assert summary.monthly_growth_sentence(kpis_monthly(small, "SMB")) == expected
+
+
+def test_the_cadence_comes_from_cskpi_report_period(monkeypatch):
+    from cskpi_analysis.notebook import PERIOD_ENV, period
+
+    monkeypatch.delenv(PERIOD_ENV, raising=False)
+    assert period() == "month"
+    monkeypatch.setenv(PERIOD_ENV, "quarter")  # what `cskpi report --period quarter` hands every notebook
+    assert period() == "quarter"
+    monkeypatch.setenv(PERIOD_ENV, "week")
+    with pytest.raises(ConfigError, match="--period must be month or quarter"):
+        period()

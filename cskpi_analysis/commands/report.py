@@ -8,21 +8,29 @@ as there are cores, with 'marimo export html --no-include-code ... -- --data DIR
 number anywhere in the page) and made to load marimo's frontend from
 OUT/assets/ instead of a CDN. OUT/index.html lists the reports.
 
+Each report is also written as one self-contained file, OUT/single-file/NN_topic.html:
+static SVG charts, plain formatted tables with a CSV download, the controls' choices as
+text, no script and no network. These open anywhere (from disk, as an e-mail attachment,
+printed on A4): they are the ones to send. With --pdf each is also printed to
+OUT/single-file/NN_topic.pdf by headless Chromium.
+
 OUT is replaced as a whole only when every notebook succeeded; on failure it is
-left as it was. Open the reports with 'cskpi serve OUT' (browsers refuse the
-reports' JavaScript modules from file://).
+left as it was. Open the interactive reports with 'cskpi serve OUT' (browsers refuse
+their JavaScript modules from file://).
 
 Example:
 
-    cskpi report data/demo --out reports
+    cskpi report data/demo --out reports --pdf
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from cskpi_analysis.commands._common import add_data_dir, open_warehouse_of
+from cskpi_analysis.notebook import PERIOD_ENV
 
 NAME = "report"
 HELP = "export every notebook as an offline HTML report into --out (with index.html)"
@@ -39,17 +47,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", type=int, default=None, help="notebooks exported at once (default: the number of cores)"
     )
+    parser.add_argument(
+        "--period",
+        choices=("month", "quarter"),
+        default="month",
+        help="the executive summary's cadence: this month against last month, 3 months and a year ago "
+        "(month), or this quarter against last quarter and a year ago (quarter); default: month",
+    )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each single file to OUT/single-file/NN_topic.pdf (needs chromium on PATH)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from cskpi_analysis.report import ReportError, build_reports, default_notebooks, find_notebooks
+    from cskpi_analysis.report import ReportError, build_reports, default_notebooks, find_chromium, find_notebooks
 
+    if args.pdf and find_chromium() is None:  # before the warehouse is built or any notebook runs
+        raise ReportError("--pdf needs headless Chromium on PATH (apt-get install chromium); nothing was written")
     with open_warehouse_of(args) as wh:  # validated and built once (or opened, if up to date)
         database = wh.path
+    os.environ[PERIOD_ENV] = args.period  # read by every notebook process (cskpi_analysis.notebook.period)
     folder = args.notebooks if args.notebooks is not None else default_notebooks()
     notebooks = find_notebooks(folder)
     if not notebooks:
         raise ReportError(f"no notebooks NN_topic.py in {folder}/")
-    reports = build_reports(args.data_dir, args.out, notebooks, timeout=args.timeout, database=database, jobs=args.jobs)
-    print(f"{len(reports)} report(s) in {args.out}/ (index.html); open them with: cskpi serve {args.out}")
+    reports = build_reports(
+        args.data_dir, args.out, notebooks, timeout=args.timeout, database=database, jobs=args.jobs, pdf=args.pdf
+    )
+    pdfs = " and PDFs" if args.pdf else ""
+    print(
+        f"{len(reports)} report(s) in {args.out}/ (index.html).\n"
+        f"To send: {args.out}/single-file/ (one self-contained HTML file{pdfs} per report; opens anywhere).\n"
+        f"Interactive: cskpi serve {args.out}"
+    )
     return 0
