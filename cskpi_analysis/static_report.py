@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
-from cskpi_analysis.report import Report, ReportError, _embedded_json, _text_of, session_snapshot
+from cskpi_analysis.report import CHROMIUM_FLAGS, Report, ReportError, _embedded_json, _text_of, session_snapshot
 
 SINGLE_FILE_DIR = "single-file"
 """Folder of the single files inside the report folder."""
@@ -862,15 +862,7 @@ def single_file_page(
         else ""
     )
     body = "\n".join(outputs)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{html.escape(title)}</title>
-<style>{STYLESHEET}</style>
-</head>
+    return f"""{_head(title)}
 <body>
 {NAV_PLACEHOLDER}
 <main>
@@ -880,6 +872,19 @@ def single_file_page(
 </body>
 </html>
 """
+
+
+def _head(title: str) -> str:
+    """The start of a single file, to its ``</head>``: nothing may load from anywhere (CSP), styles inline."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{html.escape(title)}</title>
+<style>{STYLESHEET}</style>
+</head>"""
 
 
 def nav_bar(reports: Sequence[Report], current: str | None) -> str:
@@ -905,15 +910,7 @@ def single_file_index(reports: Sequence[Report], data_name: str, pdfs: bool = Fa
         + "</li>"
         for r in reports
     )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>Customer Success KPI reports (single files)</title>
-<style>{STYLESHEET}</style>
-</head>
+    return f"""{_head("Customer Success KPI reports (single files)")}
 <body>
 {nav_bar(reports, None)}
 <main>
@@ -966,13 +963,7 @@ def check_single_file(single_file: str) -> list[str]:
 # --- PDF ---
 
 PDF_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *(flag for flag in CHROMIUM_FLAGS if not flag.startswith("--host-resolver-rules")),
     "--no-pdf-header-footer",
     "--host-resolver-rules=MAP * ~NOTFOUND",
     "--proxy-server=http://127.0.0.1:9",
