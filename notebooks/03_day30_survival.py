@@ -73,6 +73,31 @@ def _(cohort, frame, mo, survival):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    ## The answer: verdicts
+
+    One line per day-30 behaviour: does it predict churn by the horizon once the others are accounted for,
+    how strongly, and how sure can we be. The evidence follows: curves, risks, the Cox and logistic models.
+    """)
+    return
+
+
+@app.cell
+def _(behaviour_list, cox, frame, landmark_wh, left_out, logrank, mo, narrative, survival):
+    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank, keep=landmark_wh) if cox else None
+    mo.md(
+        "\n".join(
+            f"- **{narrative.user_text(row.behaviour)}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
+            for row in _verdicts.itertuples()
+        )
+        if cox
+        else survival.nothing_to_fit(left_out)
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## What the data can say
 
     Each day-30 covariate is measured from one source (usage events, milestones, support tickets). A
@@ -296,47 +321,34 @@ def _(frame, landmark_wh, mo, survival, ttfv_left_out):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(r"""
-    ## Verdicts
-    """)
-    return
-
-
-@app.cell
-def _(behaviour_list, cox, frame, landmark_wh, left_out, logrank, mo, narrative, survival):
-    _verdicts = survival.verdicts(frame, cox, behaviour_list, logrank, keep=landmark_wh) if cox else None
-    mo.md(
-        "\n".join(
-            f"- **{narrative.user_text(row.behaviour)}.** {row.verdict}" + (f" *{row.warning}*" if row.warning else "")
-            for row in _verdicts.itertuples()
-        )
-        if cox
-        else survival.nothing_to_fit(left_out)
+    mo.vstack(
+        [
+            mo.md("## Appendix"),
+            mo.accordion(
+                {
+                    "Method and caveats": mo.md(
+                        r"""
+            - **Landmarking and immortal time.** Day 0 is the first paid day; only accounts paying on the landmark day
+              enter, and every covariate is measured in the days before it. Covariates are declared with their
+              observation window and the code refuses any that ends after the landmark ("ever adopted", uncapped time to
+              first value): accounts that survive longer have more time to adopt, which would make anything look
+              protective.
+            - **Censoring.** Accounts still paying at the export date are censored, not retained; follow-up stops at
+              the horizon. The first churn is the event even if the account came back later.
+            - **Annual plans** churn only at renewal, so the Cox model gives billing periods (and segments) their own
+              baseline hazard. A renewal that falls on day 366 (a leap year in the first year) is after a 365-day
+              horizon.
+            - **Prediction, not causation.** Accounts that adopt a feature differ in many ways from those that do not.
+              A predictive behaviour is a candidate for an experiment (change onboarding for a random half), not a
+              proven lever. Small bands and few churns per covariate are flagged.
+            - Definitions and formulas: `docs/survival.md`; code: `cskpi_analysis/survival.py` and the SQL models
+              `int_account_spells`, `int_day30_*`, `mart_account_day30`.
+                        """
+                    )
+                }
+            ),
+        ]
     )
-    return
-
-
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    ## Method and caveats
-
-    - **Landmarking and immortal time.** Day 0 is the first paid day; only accounts paying on the landmark day
-      enter, and every covariate is measured in the days before it. Covariates are declared with their
-      observation window and the code refuses any that ends after the landmark ("ever adopted", uncapped time to
-      first value): accounts that survive longer have more time to adopt, which would make anything look
-      protective.
-    - **Censoring.** Accounts still paying at the export date are censored, not retained; follow-up stops at
-      the horizon. The first churn is the event even if the account came back later.
-    - **Annual plans** churn only at renewal, so the Cox model gives billing periods (and segments) their own
-      baseline hazard. A renewal that falls on day 366 (a leap year in the first year) is after a 365-day
-      horizon.
-    - **Prediction, not causation.** Accounts that adopt a feature differ in many ways from those that do not.
-      A predictive behaviour is a candidate for an experiment (change onboarding for a random half), not a
-      proven lever. Small bands and few churns per covariate are flagged.
-    - Definitions and formulas: `docs/survival.md`; code: `cskpi_analysis/survival.py` and the SQL models
-      `int_account_spells`, `int_day30_*`, `mart_account_day30`.
-    """)
     return
 
 

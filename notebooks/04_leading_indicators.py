@@ -362,23 +362,32 @@ def _(indicators, mo, worklist):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(r"""
-    ## Method and caveats
-
-    - **Grain.** One row per account per complete month while paying (`mart_indicator_outcomes`).
-      Indicators use nothing after the month's last day; time to first value is "so far" until reached.
-    - **Censoring.** An outcome whose horizon runs past the last complete month is unknown and the row is
-      left out of that comparison, never counted as "did not churn".
-    - **Discrimination and lift** (fight-churn's metric cohorts): AUC is the Mann-Whitney statistic; lift is
-      the outcome rate in the riskiest decile over the overall rate. Tied values share a decile, so an
-      indicator that is mostly zero may have no top decile (lift not shown).
-    - **Pooled across segments.** An indicator that differs by segment (e.g. response times) can look
-      predictive because segments churn at different rates; read it with the segment pages.
-    - **Association, not effect.** None of this says that moving an indicator moves churn; the effort section
-      shows how far a raw association can mislead.
-    - **Backtest.** The calibration and refit are trained on earlier months and scored on the last six months
-      with an observable outcome, with no overlap between training outcomes and test months.
-    """)
+    mo.vstack(
+        [
+            mo.md("## Appendix"),
+            mo.accordion(
+                {
+                    "Method and caveats": mo.md(
+                        r"""
+            - **Grain.** One row per account per complete month while paying (`mart_indicator_outcomes`).
+              Indicators use nothing after the month's last day; time to first value is "so far" until reached.
+            - **Censoring.** An outcome whose horizon runs past the last complete month is unknown and the row is
+              left out of that comparison, never counted as "did not churn".
+            - **Discrimination and lift** (fight-churn's metric cohorts): AUC is the Mann-Whitney statistic; lift is
+              the outcome rate in the riskiest decile over the overall rate. Tied values share a decile, so an
+              indicator that is mostly zero may have no top decile (lift not shown).
+            - **Pooled across segments.** An indicator that differs by segment (e.g. response times) can look
+              predictive because segments churn at different rates; read it with the segment pages.
+            - **Association, not effect.** None of this says that moving an indicator moves churn; the effort section
+              shows how far a raw association can mislead.
+            - **Backtest.** The calibration and refit are trained on earlier months and scored on the last six months
+              with an observable outcome, with no overlap between training outcomes and test months.
+                        """
+                    )
+                }
+            ),
+        ]
+    )
     return
 
 

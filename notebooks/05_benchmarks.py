@@ -268,27 +268,36 @@ def _(benchmark_table, mo):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(r"""
-    ## Method and caveats
-
-    - **Benchmarks disagree with each other.** Surveys differ in population (private B2B SaaS with more than
-      $1M or $5M ARR, card-billed subscription sites), year and method. A monthly B2B churn median from
-      subscription-billing merchants and an annual logo churn median from larger SaaS companies describe
-      different businesses: that is why each source gets its own row, and why one can say *above market*
-      while another says *below*.
-    - **Reliability tags.** *High*: a primary publication with a date and an explicit statistic. *Medium*:
-      primary but decoded or approximate, or a faithful secondary summary. *Low*: secondary only, kept
-      because nothing better exists. Weigh the verdicts accordingly.
-    - **Medians vs our pooled rates.** A benchmark median is the middle company of a survey; our value is one
-      company's rate pooled over all its accounts (a revenue-weighted figure for NRR and GRR). A company
-      whose large accounts retain well can look better pooled than the typical company of its size.
-    - **Peer group.** Revenue retention is matched on ACV band, our average ACV standing in for a mix of
-      contract sizes; logo churn benchmarks are not split by size, so they are for all companies surveyed.
-    - **Verdicts.** With a median alone, within ±2% (relative) of it is *in line*. With both quartiles,
-      outside the interquartile range is above or below market. For churn, lower is better.
-    - **Not comparable.** Rows in grey differ in period or form with no exact conversion: they show where the
-      market sits, not how we compare.
-    """)
+    mo.vstack(
+        [
+            mo.md("## Appendix"),
+            mo.accordion(
+                {
+                    "Method and caveats": mo.md(
+                        r"""
+            - **Benchmarks disagree with each other.** Surveys differ in population (private B2B SaaS with more than
+              $1M or $5M ARR, card-billed subscription sites), year and method. A monthly B2B churn median from
+              subscription-billing merchants and an annual logo churn median from larger SaaS companies describe
+              different businesses: that is why each source gets its own row, and why one can say *above market*
+              while another says *below*.
+            - **Reliability tags.** *High*: a primary publication with a date and an explicit statistic. *Medium*:
+              primary but decoded or approximate, or a faithful secondary summary. *Low*: secondary only, kept
+              because nothing better exists. Weigh the verdicts accordingly.
+            - **Medians vs our pooled rates.** A benchmark median is the middle company of a survey; our value is one
+              company's rate pooled over all its accounts (a revenue-weighted figure for NRR and GRR). A company
+              whose large accounts retain well can look better pooled than the typical company of its size.
+            - **Peer group.** Revenue retention is matched on ACV band, our average ACV standing in for a mix of
+              contract sizes; logo churn benchmarks are not split by size, so they are for all companies surveyed.
+            - **Verdicts.** With a median alone, within ±2% (relative) of it is *in line*. With both quartiles,
+              outside the interquartile range is above or below market. For churn, lower is better.
+            - **Not comparable.** Rows in grey differ in period or form with no exact conversion: they show where the
+              market sits, not how we compare.
+                        """
+                    )
+                }
+            ),
+        ]
+    )
     return
 
 
