@@ -38,6 +38,20 @@ from cskpi_analysis.static_report import (
 )
 from tests.conftest import FIXTURE_DATA, FIXTURE_NOTEBOOKS, REAL_NOTEBOOKS
 
+
+@pytest.fixture(autouse=True)
+def _marimo_draws_the_charts():
+    """Charts formatted as a marimo export formats them: altair's default renderer (a Vega-Lite spec).
+
+    Outside marimo, ``charts.enable_theme()`` (called by other tests in the same process) switches
+    altair to static SVG, which would make ``mo.hstack([chart]).text`` an image instead of a spec.
+    """
+    previous = alt.renderers.active
+    alt.renderers.enable("default")
+    yield
+    alt.renderers.enable(previous)
+
+
 # --- headers ---
 
 
