@@ -37,17 +37,17 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.narrative import user_text
@@ -61,6 +61,17 @@ from cskpi_analysis.quality import (
     sources,
 )
 from cskpi_analysis.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+
+def _scipy_stats() -> ModuleType:
+    """``scipy.stats``, imported when a statistic is computed (it takes about a second to import)."""
+    from scipy import stats
+
+    return stats
+
 
 __all__ = [
     "HORIZONS",
@@ -515,7 +526,7 @@ def concordance(values: np.ndarray | pd.Series, events: np.ndarray | pd.Series) 
     n1, n0 = int(y.sum()), int((~y).sum())
     if n1 == 0 or n0 == 0:
         return float("nan")
-    ranks = stats.rankdata(x, method="average")
+    ranks = _scipy_stats().rankdata(x, method="average")
     return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
@@ -534,7 +545,7 @@ def risk_deciles(risk: np.ndarray | pd.Series) -> np.ndarray:
     r = np.asarray(risk, dtype=float)
     if len(r) == 0:
         return np.array([], dtype=int)
-    ranks = stats.rankdata(r, method="average")
+    ranks = _scipy_stats().rankdata(r, method="average")
     return np.clip(np.ceil(10 * ranks / len(r) - 1e-9), 1, 10).astype(int)
 
 
@@ -671,6 +682,8 @@ class _ValueGroups:
         nonzero = sums != 0
         group = self.pair_group[nonzero]
         indptr = np.r_[0, np.cumsum(np.bincount(group, minlength=self.n_groups))]
+        from scipy import sparse
+
         return sparse.csr_array((sums[nonzero], self.pair_account[nonzero], indptr), (self.n_groups, n_accounts))
 
 
@@ -956,7 +969,7 @@ def event_aligned_curves(
     indicator(indicator_id)
     if months_before < 1 or months_before > 12:
         raise AnalysisError(f"months_before must be between 1 and 12, got {months_before}")
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = _scipy_stats().norm.ppf(0.5 + confidence / 2)
     strata = ["segment", "tenure_months"]
     known = frame[[*strata, "months_to_churn", "churn_12m", indicator_id]].dropna(subset=[indicator_id])
     churners = known[known["months_to_churn"].between(1, months_before)]
@@ -1174,6 +1187,8 @@ def wilson_interval(events: float, n: float, confidence: float = 0.95) -> tuple[
     """Wilson score interval of a proportion ``events / n``; ``(nan, nan)`` when ``n = 0``."""
     if n <= 0:
         return float("nan"), float("nan")
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(events, n, alpha=1 - confidence, method="wilson")
     return float(low), float(high)
 
@@ -1252,7 +1267,7 @@ def band_monotonicity(bands: pd.DataFrame) -> BandMonotonicity:
     ordered = bands.sort_values("band_order")
     rate = ordered["rate"].to_numpy(dtype=float)
     low, high = ordered["low"].to_numpy(dtype=float), ordered["high"].to_numpy(dtype=float)
-    spearman = float(stats.spearmanr(ordered["band_order"], rate).statistic) if len(rate) > 2 else float("nan")
+    spearman = float(_scipy_stats().spearmanr(ordered["band_order"], rate).statistic) if len(rate) > 2 else float("nan")
     inversions = int((np.diff(rate) > 0).sum())
     separated = int(((high[1:] < low[:-1]) | (low[1:] > high[:-1])).sum())
     ratio = float(rate[0] / rate[-1]) if len(rate) and rate[-1] > 0 else float("inf")
@@ -1388,7 +1403,9 @@ def reliability_curve(frame: pd.DataFrame, horizon: int = 3, test_months: int = 
     train, test = _time_split(scored, column, horizon, test_months)
     model = _score_model(train, horizon)
     predicted = model.predict(test)
-    bin_of = np.clip(np.ceil(bins * stats.rankdata(predicted, method="average") / len(predicted) - 1e-9), 1, bins)
+    bin_of = np.clip(
+        np.ceil(bins * _scipy_stats().rankdata(predicted, method="average") / len(predicted) - 1e-9), 1, bins
+    )
     table = (
         pd.DataFrame(
             {
@@ -1906,7 +1923,8 @@ def portfolio_risk(wh: Warehouse) -> pd.DataFrame:
 def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_months: int = 3) -> pd.DataFrame:
     """The at-risk worklist of one segment (see :func:`at_risk_worklist`), from :func:`portfolio_risk`.
 
-    Only the listed accounts' recent months are read from the mart, in SQL.
+    Only the listed accounts' recent months are read from the mart, in SQL; the list of each
+    segment is kept beside the warehouse, so a segment change reads it back.
     """
     scores = portfolio_risk(wh)
     if segment != "All":
@@ -1914,6 +1932,15 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
             known = ", ".join(["All", *sorted(scores["segment"].unique())])
             raise AnalysisError(f"unknown segment {segment!r}; the data has {known}")
         scores = scores[scores["segment"] == segment]
+
+    def compute(wh: Warehouse) -> pd.DataFrame:
+        return _worklist_of(wh, scores, top, baseline_months)
+
+    key = hashlib.blake2b(segment.encode(), digest_size=6).hexdigest()  # any segment name makes a file name
+    return wh.cached(f"worklist_{key}_top{top}_baseline{baseline_months}", compute)
+
+
+def _worklist_of(wh: Warehouse, scores: pd.DataFrame, top: int, baseline_months: int) -> pd.DataFrame:
     current = scores.head(top)
     if current.empty:
         return pd.DataFrame(columns=_WORKLIST_COLUMNS)

@@ -809,3 +809,21 @@ def test_a_new_account_without_first_value_is_called_new_not_late():
         == "new account (0 days since its first paid day): first value not reached yet"
     )
     assert ind._standing_cause(late, everything) == "no first value yet after 75 days"
+
+
+def test_each_segments_worklist_is_kept_and_read_back_without_a_query(demo_warehouse, monkeypatch):
+    from cskpi_analysis.warehouse import open_warehouse
+
+    folder, database = demo_warehouse
+    with open_warehouse(folder, database=database) as wh:
+        first = {segment: ind.worklist(wh, segment, top=10) for segment in ("All", "SMB")}
+        scores = ind.portfolio_risk(wh)
+        direct = {
+            "All": ind._worklist_of(wh, scores, 10, 3),
+            "SMB": ind._worklist_of(wh, scores[scores["segment"] == "SMB"], 10, 3),
+        }
+    with open_warehouse(folder, database=database) as wh:
+        monkeypatch.setattr(wh, "execute", lambda *a, **k: pytest.fail("queried the warehouse again"))
+        for segment, expected in direct.items():
+            pd.testing.assert_frame_equal(first[segment], expected, check_exact=True)
+            pd.testing.assert_frame_equal(ind.worklist(wh, segment, top=10), expected, check_exact=True)
