@@ -433,7 +433,7 @@ def availability(wh: Warehouse) -> tuple[tuple[Indicator, ...], list[LeftOut], d
     """
 
     def compute(wh: Warehouse) -> pd.DataFrame:
-        frame = shared_frame(wh)
+        frame = _extremes_frame(wh)
         kept, left_out = available_indicators(frame)
         rows = [("kept", item.id, item.label, "") for item in kept]
         rows += [("indicator", *item) for item in left_out]
@@ -445,6 +445,27 @@ def availability(wh: Warehouse) -> tuple[tuple[Indicator, ...], list[LeftOut], d
     left_out = [LeftOut(r.name, r.label, r.reason) for r in table[table["kind"] == "indicator"].itertuples()]
     sections = {r.name: LeftOut(r.name, r.label, r.reason) for r in table[table["kind"] == "section"].itertuples()}
     return kept, left_out, sections
+
+
+def _extremes_frame(con: Warehouse | duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Two rows standing in for :func:`indicator_frame` where only "does each indicator have values,
+    and do they vary" matters: each indicator's smallest and largest value (none when the mart is empty).
+
+    An indicator has no value, one value or several exactly when its two extremes are null, equal or
+    not: :func:`available_indicators` and :func:`sections_left_out` read the same verdicts from it
+    without reading the whole mart.
+    """
+    columns = [item.id for item in INDICATORS]
+    lows = ", ".join(f"cast(min({c}) as double) as {c}" for c in columns)
+    highs = ", ".join(f"cast(max({c}) as double) as {c}" for c in columns)
+    # the column names come from the registry, not from the data
+    frame = con.execute(
+        f"select {lows} from mart_indicator_outcomes having count(*) > 0 "
+        f"union all select {highs} from mart_indicator_outcomes having count(*) > 0"
+    ).df()
+    frame = frame.astype("float64")
+    frame.attrs["sources"] = sources(con).to_dict()
+    return frame
 
 
 def coverage_tables(wh: Warehouse, sections: dict[str, LeftOut]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
