@@ -66,7 +66,8 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str = "Which day-30 behaviou
     high = float(max(data["upper_95"].max(), 2.0))
     # the data sits on the layer, not on each part: altair would hash the frame (its repr) to hoist it
     base = alt.Chart().encode(
-        y=alt.Y("row:N", title=None, sort=order),
+        # labels in full ("Used reports by day 30 (used vs not used)"): vega cuts them at 180 px by default
+        y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
         yOffset=alt.YOffset("model:N"),
         color=alt.Color("model:N", title="Model"),
     )
@@ -85,7 +86,8 @@ def forest_plot(hazard_ratios: pd.DataFrame, title: str = "Which day-30 behaviou
     )
     points = base.mark_point(filled=True, size=70).encode(x=alt.X("hazard_ratio:Q", scale=x_scale), tooltip=tooltip)
     return (alt.layer(bars, points, data=data) + reference_rule("x", 1.0)).properties(
-        title=alt.Title(title, subtitle="Cox model stratified by billing period and segment; bars: 95% CI")
+        title=alt.Title(title, subtitle="Cox model stratified by billing period and segment; bars: 95% CI"),
+        width=320,
     )
 
 
