@@ -744,6 +744,35 @@ def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable")
 
 
+#: The benchmark KPIs that speak to each KPI of the executive summary's scorecard (catalogue ids).
+SCORECARD_FAMILIES: dict[str, tuple[str, ...]] = {
+    "net_revenue_retention_t12m": _SENTENCE_FAMILIES[0],
+    "gross_revenue_retention_t12m": _SENTENCE_FAMILIES[1],
+    "logo_churn_rate": _SENTENCE_FAMILIES[2],
+}
+
+
+def market_position(comparison: pd.DataFrame, kpi: str) -> str | None:
+    """The market verdict on a scorecard KPI in a few words, from the row the market sentence uses.
+
+    E.g. "behind market (median annual net revenue retention 103%, SaaS Capital 2023)"; ``None``
+    when no comparable benchmark exists.
+    """
+    family = SCORECARD_FAMILIES.get(kpi)
+    if family is None or comparison.empty:
+        return None
+    rows = comparison[comparison["comparable"] & comparison["verdict"].notna() & comparison["kpi"].isin(family)]
+    if rows.empty:
+        return None
+    row = _ranked(rows).iloc[0]
+    statistic = "median" if math.isfinite(row["benchmark_median"]) else "mean"
+    central = row["benchmark_median"] if statistic == "median" else row["benchmark_mean"]
+    bench_label = _kpi_phrase(row["benchmark_kpi"], row["benchmark_period"], row["benchmark_form"])
+    # "ahead"/"behind" read right for churn too, where a lower value is the better one
+    verdict = {"above market": "ahead of market", "below market": "behind market"}.get(row["verdict"], row["verdict"])
+    return f"{verdict} ({statistic} {bench_label} {_pct(central)}, {row['publisher']} {row['year']})"
+
+
 def reconciliation_sentences(comparison: pd.DataFrame) -> list[str]:
     """One sentence per KPI family whose comparable sources give opposite verdicts.
 

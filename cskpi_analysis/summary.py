@@ -123,7 +123,8 @@ def scorecard(wh: Warehouse, cadence: Cadence = "month") -> pd.DataFrame:
     One row per :data:`SCORECARD` KPI: ``kpi``, ``label``, ``unit``, ``higher_is_better``,
     ``value``, ``numerator``, ``denominator``, one column per comparison of
     :data:`COMPARISONS` (the value then; ``None`` when the data does not reach back), ``target``
-    (``[targets]`` in ``cskpi.toml``, else ``None``) and ``status``: ``on target`` / ``off
+    (``[targets]`` in ``cskpi.toml``, else ``None``), ``market`` (the verdict against the closest
+    curated benchmark, :func:`cskpi_analysis.benchmarks.market_position`) and ``status``: ``on target`` / ``off
     target`` against the target; without one, ``better`` / ``worse`` / ``unchanged`` than a
     year ago; ``n/a`` when neither can be said. MRR at risk is a model output at the latest
     month only: it has no earlier values.
@@ -140,8 +141,11 @@ def scorecard(wh: Warehouse, cadence: Cadence = "month") -> pd.DataFrame:
         value = levels.loc[stamp, column]
         return None if pd.isna(value) else float(value)
 
+    from cskpi_analysis.benchmarks import market_position
+
     targets = dict(wh.config.targets)
     risk, risk_base = mrr_at_risk(wh)
+    comparison = market_comparison(wh)
     rows = []
     for kpi, label, unit, higher in SCORECARD:
         earlier: dict[str, float | None] = {}
@@ -172,6 +176,7 @@ def scorecard(wh: Warehouse, cadence: Cadence = "month") -> pd.DataFrame:
                 "denominator": denominator,
                 **earlier,
                 "target": target,
+                "market": market_position(comparison, kpi),
                 "status": _status(value, target, earlier.get("a year ago"), higher),
             }
         )
@@ -223,6 +228,7 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
         for column in comparisons:
             out[f"vs {column}"] = change_text(row, column)
         out["Target"] = value_text(row["target"], row["unit"]) if row["target"] is not None else "none set"
+        out["Market"] = row["market"] or "no comparable benchmark"
         out["Status"] = row["status"]
         rows.append(out)
     return pd.DataFrame(rows)
@@ -297,17 +303,23 @@ def risk_sentence(at_risk: float, base: float, renewals: pd.DataFrame) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def market_sentence(con: Reader) -> str:
-    """The market verdict on NRR (else GRR, else logo churn), one family of
-    :func:`cskpi_analysis.benchmarks.market_context_sentence`, for the whole base."""
+def market_comparison(con: Reader) -> pd.DataFrame:
+    """The whole base's KPIs against the curated benchmarks (:func:`cskpi_analysis.benchmarks.compare`)."""
     from cskpi_analysis import benchmarks
     from cskpi_analysis.kpis import kpis_monthly, retention_t12m
 
     table = benchmarks.load_benchmarks()
     monthly, t12m = kpis_monthly(con, "All"), retention_t12m(con, "All")
     acv = benchmarks.average_acv_from_marts(monthly, segment="All")
-    comparison = benchmarks.compare(benchmarks.user_kpis_from_marts(monthly, t12m, segment="All"), table, acv=acv)
-    return benchmarks.market_context_sentence(comparison, limit=1)
+    return benchmarks.compare(benchmarks.user_kpis_from_marts(monthly, t12m, segment="All"), table, acv=acv)
+
+
+def market_sentence(con: Reader) -> str:
+    """The market verdict on NRR (else GRR, else logo churn), one family of
+    :func:`cskpi_analysis.benchmarks.market_context_sentence`, for the whole base."""
+    from cskpi_analysis import benchmarks
+
+    return benchmarks.market_context_sentence(market_comparison(con), limit=1)
 
 
 def renewals_due(con: Reader, segment: str = "All", limit: int | None = None) -> pd.DataFrame:

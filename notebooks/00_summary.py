@@ -78,8 +78,10 @@ def _(mo):
     ## Key metrics and trends
 
     MRR and trailing-twelve-month NRR and GRR are read at the period's last complete month; logo churn is the
-    monthly rate pooled over the period. Rates change in percentage points (pp), MRR in percent. Status is
-    against the `[targets]` of `cskpi.toml` when set, otherwise against a year ago. Definitions:
+    monthly rate pooled over the period. Rates change in percentage points (pp), MRR in percent. Market is the
+    verdict against the closest curated public benchmark, on the benchmark's own basis (the benchmarks report has
+    every source and definition). Status is against the `[targets]` of `cskpi.toml` when set, otherwise against
+    a year ago. Definitions:
     `docs/definitions.md`; every rate with its numerator and denominator: the KPI overview.
     """)
     return

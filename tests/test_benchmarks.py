@@ -436,3 +436,14 @@ def test_opposite_verdicts_of_two_sources_are_reconciled_in_one_sentence():
     # one source only: nothing to reconcile
     alone = _frame(_row("a", "logo_churn_rate", 0.05, period="monthly", form="monthly_rate", publisher="Alpha"))
     assert bm.reconciliation_sentences(compare([_kpi("logo_churn_rate", 0.03, "monthly", "monthly_rate")], alone)) == []
+
+
+def test_market_position_words_the_verdict_of_the_chosen_source():
+    frame = _frame(_row("nrr", "net_revenue_retention", 1.03, publisher="SaaS Capital", year="2023"))
+    comparison = compare([_kpi("net_revenue_retention", 0.971)], frame)
+    # 97.1% under a 103% median: behind the market, with the benchmark's own basis and source
+    assert bm.market_position(comparison, "net_revenue_retention_t12m") == (
+        "behind market (median annual net revenue retention 103%, SaaS Capital 2023)"
+    )
+    assert bm.market_position(comparison, "logo_churn_rate") is None  # no logo benchmark in this file
+    assert bm.market_position(comparison, "monthly_recurring_revenue") is None
