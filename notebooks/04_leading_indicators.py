@@ -112,7 +112,9 @@ def _(charts_indicators, matrix):
 
 
 @app.cell
-def _(matrix, mo):
+def _(horizon, matrix, mo, outcome):
+    # the chosen outcome and horizon, every indicator on one page (the heatmap above shows them all)
+    _shown = matrix[(matrix["outcome"] == outcome.value) & (matrix["horizon"] == horizon.value)]
     _columns = [
         "label",
         "kind",
@@ -130,7 +132,7 @@ def _(matrix, mo):
         "n_accounts",
         "n_events",
     ]
-    mo.ui.table(matrix[_columns].round(3), page_size=13, selection=None)
+    mo.ui.table(_shown[_columns].round(3), page_size=max(len(_shown), 1), selection=None)
     return
 
 
