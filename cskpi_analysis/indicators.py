@@ -636,23 +636,6 @@ def _group_top_decile(g1: np.ndarray, gw: np.ndarray, risky_high: bool) -> tuple
     return top_rate, lift
 
 
-def _weighted_auc_and_lift(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray, risky_high: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Raw AUC and top-decile lift for each row of ``weights`` (replicates x rows).
-
-    A row of weight k counts as k copies of the row: the cluster bootstrap in closed form.
-    Dense reference of what :func:`indicator_outcome_matrix` computes from per-account counts.
-    """
-    order = np.argsort(x, kind="mergesort")
-    xs, ys = x[order], y[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    w = weights[:, order]
-    g1 = np.add.reduceat(w * ys, starts, axis=1)
-    gw = np.add.reduceat(w, starts, axis=1)
-    return _group_auc(g1, gw), _group_top_decile(g1, gw, risky_high)[1]
-
-
 def _bootstrap_counts(accounts: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Account codes of the rows, and a (n_boot x n_accounts) matrix of draw multiplicities."""
     codes, uniques = pd.factorize(accounts)
@@ -782,8 +765,8 @@ def indicator_outcome_matrix(
     an account has the account's bootstrap weight, so the weighted counts of each distinct
     value, for every replicate at once, are a sparse (values x accounts) matrix times the
     (accounts x replicates) draw multiplicities. The counts are exact integers, so the
-    statistics are those of the row-by-row computation (:func:`_weighted_auc_and_lift`,
-    :func:`concordance`, :func:`top_decile_lift`) to the last bit.
+    statistics are those of the row-by-row computation (a dense replicates x rows pass, kept in
+    ``tests/test_indicators.py`` as the reference; :func:`concordance`, :func:`top_decile_lift`) to the last bit.
 
     Parameters
     ----------
