@@ -1930,14 +1930,14 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
     Only the listed accounts' recent months are read from the mart, in SQL; the list of each
     segment is kept beside the warehouse, so a segment change reads it back.
     """
-    scores = portfolio_risk(wh)
-    if segment != "All":
-        if segment not in set(scores["segment"]):
-            known = ", ".join(["All", *sorted(scores["segment"].unique())])
-            raise AnalysisError(f"unknown segment {segment!r}; the data has {known}")
-        scores = scores[scores["segment"] == segment]
 
     def compute(wh: Warehouse) -> pd.DataFrame:
+        scores = portfolio_risk(wh)
+        if segment != "All":
+            if segment not in set(scores["segment"]):
+                known = ", ".join(["All", *sorted(scores["segment"].unique())])
+                raise AnalysisError(f"unknown segment {segment!r}; the data has {known}")
+            scores = scores[scores["segment"] == segment]
         return _worklist_of(wh, scores, top, baseline_months)
 
     key = hashlib.blake2b(segment.encode(), digest_size=6).hexdigest()  # any segment name makes a file name

@@ -7,6 +7,8 @@ score predicts churn is tested in ``04_leading_indicators``.
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pandas as pd
 
@@ -27,7 +29,15 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
     Columns: ``band``, ``accounts``, ``share`` (of scored accounts), ``mrr``, ``mrr_share``.
     Accounts with no score in the 92 days before the month end form the band ``No recent score``.
     """
-    scored = kept(con, "latest_health_scores", _latest_scores)
+
+    def distribution(con: Reader) -> pd.DataFrame:  # per segment: a segment change reads four rows back
+        return _distribution(kept(con, "latest_health_scores", _latest_scores), segment)
+
+    key = hashlib.blake2b(segment.encode(), digest_size=6).hexdigest()
+    return kept(con, f"health_distribution_{key}", distribution)
+
+
+def _distribution(scored: pd.DataFrame, segment: str) -> pd.DataFrame:
     if segment != "All":
         scored = scored[scored["segment"] == segment]
     counted = scored.groupby("band", sort=False).agg(accounts=("account_id", "count"), mrr=("mrr", "sum"))
