@@ -107,14 +107,28 @@ def mrr_at_risk(wh: Warehouse) -> tuple[float, float]:
     """Expected MRR to churn within 3 months (sum of MRR x churn risk over paying accounts), and the MRR.
 
     The risks come from :func:`cskpi_analysis.indicators.portfolio_risk` (fitted once per
-    warehouse on the whole portfolio), scored at the latest complete month only.
+    warehouse on the whole portfolio), scored at the latest complete month only. Without any
+    indicator of the risk model (no usage, support or first-value data) it is not computed: NaN,
+    as the catalogue says (``mrr_at_risk`` needs usage events), rather than a base rate dressed up as a risk.
     """
-    from cskpi_analysis.indicators import portfolio_risk
+    from cskpi_analysis.indicators import availability, portfolio_risk
 
+    if "worklist" in availability(wh)[2]:
+        return float("nan"), 0.0
     scores = portfolio_risk(wh)
     if scores.empty:
         return float("nan"), 0.0
     return float((scores["mrr"] * scores["churn_risk"]).sum()), float(scores["mrr"].sum())
+
+
+def at_risk_list(wh: Warehouse, top: int = 10) -> pd.DataFrame:
+    """The top of the at-risk worklist (:func:`cskpi_analysis.indicators.worklist`), or an empty frame
+    when the data hold no indicator of the risk model (the leading-indicators report says why)."""
+    from cskpi_analysis.indicators import availability, worklist
+
+    if "worklist" in availability(wh)[2]:
+        return pd.DataFrame(columns=["account_id", "account_name", "segment", "mrr", "churn_risk", "mrr_at_risk"])
+    return worklist(wh, "All", top=top)
 
 
 def scorecard(wh: Warehouse, cadence: Cadence = "month") -> pd.DataFrame:

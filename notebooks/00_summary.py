@@ -20,11 +20,11 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import indicators, overview, summary
+    from cskpi_analysis import overview, summary
     from cskpi_analysis.notebook import period, warehouse
 
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    return indicators, mo, overview, period, summary, wh
+    return mo, overview, period, summary, wh
 
 
 @app.cell
@@ -39,7 +39,7 @@ def _(mo, period):
 
 
 @app.cell
-def _(cadence, indicators, overview, summary, wh):
+def _(cadence, overview, summary, wh):
     card = summary.scorecard(wh, cadence.value)
     by_segment = overview.segment_headlines(wh)
     months_back = 1 if cadence.value == "month" else 3
@@ -47,7 +47,7 @@ def _(cadence, indicators, overview, summary, wh):
     contracted = overview.largest_movements(wh, "contraction", months=months_back, limit=5)
     expanded = overview.largest_movements(wh, "expansion", months=months_back, limit=5)
     renewals = summary.renewals_due(wh)
-    worklist = indicators.worklist(wh, "All", top=10)
+    worklist = summary.at_risk_list(wh, top=10)
     at_risk, base = summary.mrr_at_risk(wh)
     actions = summary.actions(card, overview.next_steps(by_segment), worklist, renewals, contracted)
     return actions, at_risk, base, by_segment, card, churned, contracted, expanded, renewals

@@ -4,6 +4,7 @@ the summary's numbers read back from the marts of the demo data by independent q
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import pytest
@@ -159,3 +160,13 @@ def test_the_cadence_comes_from_cskpi_report_period(monkeypatch):
     monkeypatch.setenv(PERIOD_ENV, "week")
     with pytest.raises(ConfigError, match="--period must be month or quarter"):
         period()
+
+
+def test_without_any_risk_indicator_mrr_at_risk_is_not_computed(small):
+    # the small folder has only accounts and subscriptions: no indicator of the risk model, so no
+    # MRR at risk (the catalogue's mrr_at_risk needs usage events) and no at-risk list, not a base rate
+    at_risk, base = summary.mrr_at_risk(small)
+    assert math.isnan(at_risk) and base == 0.0
+    assert summary.at_risk_list(small).empty
+    card = summary.scorecard(small).set_index("kpi")
+    assert pd.isna(card.loc["mrr_at_risk", "value"]) and card.loc["mrr_at_risk", "status"] == "n/a"
