@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -1940,8 +1939,7 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
             scores = scores[scores["segment"] == segment]
         return _worklist_of(wh, scores, top, baseline_months)
 
-    key = hashlib.blake2b(segment.encode(), digest_size=6).hexdigest()  # any segment name makes a file name
-    return wh.cached(f"worklist_{key}_top{top}_baseline{baseline_months}", compute)
+    return wh.cached(f"worklist_{segment}_top{top}_baseline{baseline_months}", compute)
 
 
 def _worklist_of(wh: Warehouse, scores: pd.DataFrame, top: int, baseline_months: int) -> pd.DataFrame:

@@ -7,8 +7,6 @@ score predicts churn is tested in ``04_leading_indicators``.
 
 from __future__ import annotations
 
-import hashlib
-
 import duckdb
 import pandas as pd
 
@@ -33,8 +31,7 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
     def distribution(con: Reader) -> pd.DataFrame:  # per segment: a segment change reads four rows back
         return _distribution(kept(con, "latest_health_scores", _latest_scores), segment)
 
-    key = hashlib.blake2b(segment.encode(), digest_size=6).hexdigest()
-    return kept(con, f"health_distribution_{key}", distribution)
+    return kept(con, f"health_distribution_{segment}", distribution)
 
 
 def _distribution(scored: pd.DataFrame, segment: str) -> pd.DataFrame:

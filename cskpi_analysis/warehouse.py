@@ -49,6 +49,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -151,6 +152,15 @@ def _listing(data_dir: Path) -> dict[str, tuple[int, int]]:
         stat = path.stat()
         out[path.name] = (stat.st_size, stat.st_mtime_ns)
     return out
+
+
+def _result_stem(name: str) -> str:
+    """A file-name stem for a kept result: ``name`` itself when it is a plain word, else its word
+    characters and a hash of the whole (so 'Mid-Market' and 'Mid Market' stay apart)."""
+    if re.fullmatch(r"\w+", name, re.ASCII):
+        return name
+    words = re.sub(r"\W+", "_", name, flags=re.ASCII)[:40]
+    return f"{words}_{hashlib.blake2b(name.encode(), digest_size=6).hexdigest()}"
 
 
 def _module_digest(function: Callable[..., Any]) -> str:
@@ -404,7 +414,8 @@ class Warehouse:
         """``compute(self)``, computed once per warehouse and kept beside its file (a pandas frame).
 
         The kept result is keyed by the warehouse's fingerprint and by the source of the module
-        that defines ``compute``, so changing that code computes it again.
+        that defines ``compute``, so changing that code computes it again. ``name`` may hold any
+        text (a segment's name): the file name is made safe from it.
         """
         if name in self._memo:
             return self._memo[name]
@@ -414,7 +425,8 @@ class Warehouse:
             value = compute(self)
         else:
             key = f"{self.fingerprint}-{_module_digest(compute)}"
-            store = _sidecar(self.path) / "results" / f"{name}-{key}.parquet"
+            stem = _result_stem(name)
+            store = _sidecar(self.path) / "results" / f"{stem}-{key}.parquet"
             if store.is_file():
                 value = pd.read_parquet(store)
             else:
@@ -423,8 +435,8 @@ class Warehouse:
                 stored.attrs = {}  # attrs are not kept (parquet stores them as JSON, which a date breaks)
                 with _atomically(store) as temporary:
                     stored.to_parquet(temporary, index=False)
-                for stale in store.parent.glob(f"{name}-*.parquet"):  # earlier data or code
-                    if stale != store and stale.name[len(name) + 1 :].count("-") == 1:
+                for stale in store.parent.glob(f"{stem}-*.parquet"):  # earlier data or code
+                    if stale != store and stale.name[len(stem) + 1 :].count("-") == 1:
                         stale.unlink(missing_ok=True)
         self._memo[name] = value
         return value

@@ -222,3 +222,17 @@ def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(fold
     # the result of the earlier code is removed when the new one is kept; other names stay
     kept = sorted(p.name for p in (tmp_path / "wh.duckdb.d" / "results").glob("probe-*.parquet"))
     assert len(kept) == 1 and kept[0].endswith("-changed.parquet")
+
+
+def test_a_kept_result_may_be_named_after_any_segment(folder, tmp_path):
+    # segment names reach file names: 'Mid-Market' and 'Mid Market' must not collide, '/' must not escape
+    db = tmp_path / "wh.duckdb"
+    names = ["worklist_Mid-Market", "worklist_Mid Market", "worklist_a/../b"]
+    with open_warehouse(folder, database=db) as wh:
+        for i, name in enumerate(names):
+            wh.cached(name, lambda wh, i=i: pd.DataFrame({"x": [i]}))
+    with open_warehouse(folder, database=db) as wh:
+        for i, name in enumerate(names):
+            assert wh.cached(name, lambda wh: pd.DataFrame({"x": [-1]}))["x"].tolist() == [i]  # read back, not computed
+    kept = sorted(p.name for p in (tmp_path / "wh.duckdb.d" / "results").iterdir())
+    assert len(kept) == 3 and all("/" not in k and k.count("-") == 2 for k in kept)
