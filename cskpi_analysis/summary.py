@@ -227,10 +227,8 @@ def change_text(row: pd.Series, column: str) -> str:
 
 
 def value_text(value: float | None, unit: str) -> str:
-    """``$3,230,000`` for money, ``97.1%`` for a rate, ``n/a`` for a missing value."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    return f"${value:,.0f}" if unit == "money" else percent(value)
+    """``$3,230,000`` for money, ``97.1%`` for a rate, ``n/a`` for a missing value (the rules of :func:`present`)."""
+    return _shown(value, "money" if unit == "money" else "rate")
 
 
 def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
@@ -318,14 +316,18 @@ def risk_sentence(at_risk: float, base: float, renewals: pd.DataFrame) -> str:
 
 
 def market_comparison(con: Reader) -> pd.DataFrame:
-    """The whole base's KPIs against the curated benchmarks (:func:`cskpi_analysis.benchmarks.compare`)."""
+    """The whole base's KPIs against the curated benchmarks (:func:`cskpi_analysis.benchmarks.compare`),
+    once per open warehouse: the scorecard and the market sentence read the same comparison."""
     from cskpi_analysis import benchmarks
     from cskpi_analysis.kpis import kpis_monthly, retention_t12m
 
-    table = benchmarks.load_benchmarks()
-    monthly, t12m = kpis_monthly(con, "All"), retention_t12m(con, "All")
-    acv = benchmarks.average_acv_from_marts(monthly, segment="All")
-    return benchmarks.compare(benchmarks.user_kpis_from_marts(monthly, t12m, segment="All"), table, acv=acv)
+    def compare(con: Reader) -> pd.DataFrame:
+        table = benchmarks.load_benchmarks()
+        monthly, t12m = kpis_monthly(con, "All"), retention_t12m(con, "All")
+        acv = benchmarks.average_acv_from_marts(monthly, segment="All")
+        return benchmarks.compare(benchmarks.user_kpis_from_marts(monthly, t12m, segment="All"), table, acv=acv)
+
+    return con.remember("market_comparison", compare) if isinstance(con, Warehouse) else compare(con)
 
 
 def market_sentence(con: Reader) -> str:
