@@ -58,6 +58,7 @@ import pyarrow.parquet as pq
 from cskpi_analysis.config import CONFIG_FILE, AnalysisConfig, config_toml
 from cskpi_analysis.contract import TABLES
 from cskpi_analysis.errors import CskpiError
+from cskpi_analysis.stats import spearman
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -71,14 +72,6 @@ __all__ = [
 ]
 
 #: Default export date of the demo data.
-
-
-def _spearman(a: Any, b: Any) -> Any:
-    from scipy import stats  # imported here: the command line should not pay for SciPy to start
-
-    return stats.spearmanr(a, b)
-
-
 DEFAULT_AS_OF = dt.date(2026, 9, 30)
 #: File (beside the tables) holding the planted truth; its presence marks a demo folder.
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -1148,7 +1141,7 @@ def _ground_truth(
 ) -> dict[str, Any]:
     scored = health_count > 0
     mean_score = health_sum[scored] / health_count[scored]
-    rho = float(_spearman(mean_score, model.covariates.log_hazard[scored]).statistic) if scored.sum() > 2 else None
+    rho = spearman(mean_score, model.covariates.log_hazard[scored]) if scored.sum() > 2 else None
     summary = dict(model.summary)
     summary["health_score_spearman_account_mean_score_vs_latent_log_hazard"] = rho
     return {

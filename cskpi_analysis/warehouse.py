@@ -164,13 +164,23 @@ def _result_stem(name: str) -> str:
 
 
 def _module_digest(function: Callable[..., Any]) -> str:
-    """A short hash of the source file of the module that defines ``function``."""
+    """A short hash of the code that defines ``function``: its module's file, or for a module of a
+    subpackage (``survival/``, ``indicators/``) every module of that subpackage and ``stats.py``,
+    which they share, so a change to a helper recomputes the results that use it."""
     function = getattr(function, "func", function)  # a functools.partial: the function it wraps
     module = sys.modules.get(getattr(function, "__module__", ""), None)
     source = getattr(module, "__file__", None)
     if not source or not Path(source).is_file():
         return "nosource"
-    return hashlib.blake2b(Path(source).read_bytes(), digest_size=6).hexdigest()
+    folder = Path(source).parent
+    files = [Path(source)]
+    if folder.name != "cskpi_analysis" and folder.parent.name == "cskpi_analysis":
+        files = sorted(folder.glob("*.py")) + [folder.parent / "stats.py"]
+    digest = hashlib.blake2b(digest_size=6)
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def code_version() -> str:

@@ -1,4 +1,4 @@
-"""Tests of the leading-indicator analysis (cskpi_analysis/indicators.py and mart_indicator_outcomes).
+"""Tests of the leading-indicator analysis (the cskpi_analysis/indicators/ package and mart_indicator_outcomes).
 
 Known answers come first, on frames small enough to check by hand (the expected numbers
 are derived in the comments). Then the planted truth of the demo generator
@@ -12,12 +12,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cskpi_analysis import indicators as ind
+from cskpi_analysis import stats
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.indicators import _frame, _lead_time, _matrix, _registry, _worklist
 from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
@@ -150,36 +151,7 @@ def test_the_mart_carries_the_account_name_but_never_a_contact(mart):
     assert not [c for c in mart.columns if "mail" in c or "phone" in c]
 
 
-# --- discrimination, deciles, lift: known answers ---
-
-
-def test_a_perfectly_separating_indicator_has_auc_one():
-    assert ind.concordance([1, 2, 3, 4], [0, 0, 1, 1]) == 1.0
-    assert ind.concordance([1, 2, 3, 4], [1, 1, 0, 0]) == 0.0
-
-
-def test_ties_count_one_half_and_auc_equals_the_mann_whitney_statistic():
-    assert ind.concordance([5, 5, 5, 5], [0, 1, 0, 1]) == 0.5
-    rng = np.random.default_rng(1)
-    x, y = rng.integers(0, 6, 300), rng.integers(0, 2, 300)
-    # U / (n1 n0) with scipy's U of the event group
-    u = stats.mannwhitneyu(x[y == 1], x[y == 0]).statistic
-    assert ind.concordance(x, y) == pytest.approx(u / ((y == 1).sum() * (y == 0).sum()))
-
-
-def test_deciles_split_ranks_evenly_and_tied_values_share_a_decile():
-    assert ind.risk_deciles(np.arange(1, 21)).tolist() == [d for d in range(1, 11) for _ in range(2)]
-    # ten values, the top five tied: average rank 8 -> decile ceil(10 * 8 / 10) = 8
-    assert ind.risk_deciles([1, 2, 3, 4, 5, 9, 9, 9, 9, 9]).tolist() == [1, 2, 3, 4, 5, 8, 8, 8, 8, 8]
-
-
-def test_lift_is_the_top_decile_rate_over_the_overall_rate():
-    # 20 rows, events at the two riskiest and at two others: top decile rate 2/2, overall 4/20 -> lift 5
-    risk = np.arange(20)
-    events = np.zeros(20)
-    events[[0, 5, 18, 19]] = 1
-    assert ind.top_decile_lift(risk, events) == pytest.approx(5.0)
-    assert np.isnan(ind.top_decile_lift(risk, np.zeros(20)))
+# --- the weighted bootstrap (the known answers of concordance, deciles and lift: tests/test_stats.py) ---
 
 
 def test_the_weighted_bootstrap_equals_duplicating_the_rows():
@@ -189,8 +161,8 @@ def test_the_weighted_bootstrap_equals_duplicating_the_rows():
     auc, lift = dense_weighted_auc_and_lift(x, y, weights, risky_high=False)
     for b in range(4):
         repeated = np.repeat(np.arange(60), weights[b].astype(int))
-        assert auc[b] == pytest.approx(ind.concordance(x[repeated], y[repeated]))
-        assert lift[b] == pytest.approx(ind.top_decile_lift(-x[repeated], y[repeated]), nan_ok=True)
+        assert auc[b] == pytest.approx(stats.concordance(x[repeated], y[repeated]))
+        assert lift[b] == pytest.approx(stats.top_decile_lift(-x[repeated], y[repeated]), nan_ok=True)
 
 
 def small_panel(seed: int = 5, accounts: int = 120, months: int = 8) -> pd.DataFrame:
@@ -230,7 +202,7 @@ def test_the_matrix_drops_censored_rows_and_orients_auc():
     assert signal["n_rows"] == len(observable) == 120 * 6
     assert signal["n_events"] == observable["churn_3m"].sum()
     # a higher signal means less churn: raw AUC below 0.5, oriented AUC above, as expected
-    assert signal["auc"] == pytest.approx(1 - ind.concordance(observable["signal"], observable["churn_3m"]))
+    assert signal["auc"] == pytest.approx(1 - stats.concordance(observable["signal"], observable["churn_3m"]))
     assert signal["auc_raw"] < 0.5 < signal["auc"]
     assert signal["higher_means"] == "less" and signal["matches_expected"]
     assert matrix["indicator"].tolist() == ["signal", "noise"]  # strongest first
@@ -292,7 +264,7 @@ def dense_weighted_auc_and_lift(
 
 def row_by_row_matrix(frame, horizons, outcomes, indicators, n_boot, seed, confidence=0.95) -> pd.DataFrame:
     """:func:`ind.indicator_outcome_matrix` as it was: point statistics by ranking, a dense bootstrap per cell."""
-    codes_all, counts = ind._bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
+    codes_all, counts = stats.bootstrap_counts(frame["account_id"].to_numpy(), n_boot, seed)
     records = []
     for outcome in outcomes:
         for horizon in horizons:
@@ -304,10 +276,10 @@ def row_by_row_matrix(frame, horizons, outcomes, indicators, n_boot, seed, confi
                 n_events = int(y.sum())
                 if n_events == 0 or n_events == len(y):
                     continue
-                auc_raw = ind.concordance(x, y)
+                auc_raw = stats.concordance(x, y)
                 risky_high = auc_raw >= 0.5
-                lift = ind.top_decile_lift(x if risky_high else -x, y)
-                top = ind.risk_deciles(x if risky_high else -x) == 10
+                lift = stats.top_decile_lift(x if risky_high else -x, y)
+                top = stats.risk_deciles(x if risky_high else -x) == 10
                 auc_low = auc_high = lift_low = lift_high = float("nan")
                 if n_boot:
                     weights = counts[:, codes_all[mask]]
@@ -318,9 +290,9 @@ def row_by_row_matrix(frame, horizons, outcomes, indicators, n_boot, seed, confi
                         boot_lift.append(b)
                     oriented = np.concatenate(boot_auc)
                     oriented = oriented if risky_high else 1 - oriented
-                    auc_low, auc_high = ind._percentile_ci(oriented, confidence)
-                    lift_low, lift_high = ind._percentile_ci(np.concatenate(boot_lift), confidence)
-                expected_more = (item.higher_is == "riskier") == ind._ADVERSE[outcome]
+                    auc_low, auc_high = stats.percentile_interval(oriented, confidence)
+                    lift_low, lift_high = stats.percentile_interval(np.concatenate(boot_lift), confidence)
+                expected_more = (item.higher_is == "riskier") == _registry._ADVERSE[outcome]
                 records.append(
                     {
                         "indicator": item.id,
@@ -345,7 +317,7 @@ def row_by_row_matrix(frame, horizons, outcomes, indicators, n_boot, seed, confi
                         "n_events": n_events,
                     }
                 )
-    matrix = pd.DataFrame(records, columns=ind._MATRIX_COLUMNS)
+    matrix = pd.DataFrame(records, columns=_matrix._MATRIX_COLUMNS)
     return matrix.sort_values(["auc", "indicator"], ascending=[False, True], ignore_index=True)
 
 
@@ -404,9 +376,9 @@ def test_counts_per_value_and_account_give_the_dense_weighted_sums_exactly():
     y = (rng.random(n) < 0.3).astype(float)
     counts = rng.multinomial(accounts, np.full(accounts, 1 / accounts), size=7).astype(float)
     for x in (rng.integers(0, 6, n).astype(float), np.where(rng.random(n) < 0.9, 0.0, 1.0), rng.normal(size=n)):
-        rows = ind._sorted_rows(x, np.ones(n, dtype=bool), codes)
+        rows = _matrix._sorted_rows(x, np.ones(n, dtype=bool), codes)
         assert np.all(np.diff(x[rows]) >= 0)
-        groups = ind._value_groups(x[rows], codes[rows])
+        groups = _matrix._value_groups(x[rows], codes[rows])
         weighted_rows = (groups.by_account(np.ones(n), accounts) @ counts.T).T
         weighted_events = (groups.by_account(y[rows], accounts) @ counts.T).T
         dense = counts[:, codes[rows]]
@@ -414,40 +386,36 @@ def test_counts_per_value_and_account_give_the_dense_weighted_sums_exactly():
         np.testing.assert_array_equal(weighted_events, np.add.reduceat(dense * y[rows], groups.starts, axis=1))
         for risky_high in (True, False):
             auc, lift = dense_weighted_auc_and_lift(x, y, counts[:, codes], risky_high)
-            np.testing.assert_array_equal(ind._group_auc(weighted_events, weighted_rows), auc)
-            np.testing.assert_array_equal(ind._group_top_decile(weighted_events, weighted_rows, risky_high)[1], lift)
+            np.testing.assert_array_equal(stats.group_auc(weighted_events, weighted_rows), auc)
+            np.testing.assert_array_equal(stats.group_top_decile(weighted_events, weighted_rows, risky_high)[1], lift)
 
 
 def test_unit_weights_give_the_point_statistics_exactly():
     rng = np.random.default_rng(29)
     y = (rng.random(500) < 0.2).astype(float)
     for x in (rng.integers(0, 9, 500).astype(float), np.where(rng.random(500) < 0.95, 0.0, 2.0)):
-        groups = ind._value_groups(np.sort(x, kind="mergesort"), np.zeros(500, dtype=int))
+        groups = _matrix._value_groups(np.sort(x, kind="mergesort"), np.zeros(500, dtype=int))
         events = groups.sums(y[np.argsort(x, kind="mergesort")])[np.newaxis]
         rows = groups.sums(np.ones(500))[np.newaxis]
-        assert ind._group_auc(events, rows)[0] == ind.concordance(x, y)
+        assert stats.group_auc(events, rows)[0] == stats.concordance(x, y)
         for risky_high, risk in ((True, x), (False, -x)):
-            rate, lift = ind._group_top_decile(events, rows, risky_high)
-            top = ind.risk_deciles(risk) == 10
+            rate, lift = stats.group_top_decile(events, rows, risky_high)
+            top = stats.risk_deciles(risk) == 10
             np.testing.assert_array_equal(rate, [y[top].mean() if top.any() else np.nan])
-            np.testing.assert_array_equal(lift, [ind.top_decile_lift(risk, y)])
+            np.testing.assert_array_equal(lift, [stats.top_decile_lift(risk, y)])
 
 
-def test_cells_observable_on_the_same_rows_share_one_class_and_replicates_come_in_blocks():
+def test_cells_observable_on_the_same_rows_share_one_class():
     frame = tied_panel()
     cells = [(o, h) for o in ind.OUTCOMES for h in ind.HORIZONS]
-    classes = [same for _, same in ind._observability_classes(frame, cells)]
+    classes = [same for _, same in _matrix._observability_classes(frame, cells)]
     # every row is observable within 3 months, and for the (event-free) expansion within 12
     assert [("churn", 3), ("contraction", 3), ("expansion", 3), ("expansion", 12)] in classes
     assert [("contraction", 6)] in classes  # its own censoring
     assert sorted(c for same in classes for c in same) == sorted(cells)
-    for observable, same in ind._observability_classes(frame, cells):
+    for observable, same in _matrix._observability_classes(frame, cells):
         for cell in same:
             np.testing.assert_array_equal(frame[ind.outcome_column(*cell)].notna().to_numpy(), observable)
-    counts = np.arange(12.0).reshape(4, 3)
-    blocks = ind._replicate_blocks(counts, size=3)
-    assert [b.shape for b in blocks] == [(3, 3), (3, 1)] and all(b.flags.c_contiguous for b in blocks)
-    np.testing.assert_array_equal(np.hstack(blocks).T, counts)
 
 
 # --- lead time ---
@@ -599,7 +567,7 @@ def test_the_matrix_of_a_warehouse_is_computed_once_and_read_back_unchanged(demo
         frame = ind.indicator_frame(wh)
         expected = ind.indicator_outcome_matrix(frame, indicators=ind.available_indicators(frame)[0], n_boot=20, seed=3)
     pd.testing.assert_frame_equal(matrix, expected, check_exact=True)
-    monkeypatch.setattr(ind, "indicator_outcome_matrix", lambda *a, **k: pytest.fail("computed again"))
+    monkeypatch.setattr(_matrix, "indicator_outcome_matrix", lambda *a, **k: pytest.fail("computed again"))
     with open_warehouse(folder, database=database) as wh:
         kept = ind.outcome_matrix(wh, n_boot=20, seed=3)  # read from the file beside the warehouse
     pd.testing.assert_frame_equal(kept, expected, check_exact=True)  # values and types (bool, int) unchanged
@@ -616,7 +584,7 @@ def test_lead_time_curves_are_kept_and_give_each_indicator_its_curves(demo_wareh
         ind.lead_time_curves(wh)
     expected = {item.id: ind.event_aligned_curves(frame, item.id) for item in kept}
     table = ind.lead_time_table(frame, kept)
-    monkeypatch.setattr(ind, "event_aligned_curves", lambda *a, **k: pytest.fail("computed again"))
+    monkeypatch.setattr(_lead_time, "event_aligned_curves", lambda *a, **k: pytest.fail("computed again"))
     with open_warehouse(folder, database=database) as wh:
         curves = ind.lead_time_curves(wh)  # read from the file beside the warehouse
     assert curves["indicator"].unique().tolist() == [item.id for item in kept]
@@ -637,7 +605,7 @@ def test_calibration_and_effort_of_a_warehouse_are_kept_and_read_back_unchanged(
         ind.reliability_curve(frame, horizon=3),
         ind.refit_comparison(frame, horizon=3),
     )
-    monkeypatch.setattr(ind, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
+    monkeypatch.setattr(_frame, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
     with open_warehouse(folder, database=database) as wh:
         kept = ind.health_score_calibration(wh, horizon=3), ind.effort_comparison(wh, "check_ins", "churn", 3)
     for calibration in (first[0], kept[0]):
@@ -660,7 +628,7 @@ def test_availability_and_coverage_of_a_warehouse_are_kept_and_read_back_unchang
         first_coverage = ind.coverage_tables(wh, first[2])
     expected = (*ind.available_indicators(frame), ind.sections_left_out(frame))
     expected_coverage = [ind.portfolio_coverage(frame, by=by) for by in ("segment", "health_band")]
-    monkeypatch.setattr(ind, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
+    monkeypatch.setattr(_frame, "indicator_frame", lambda *a, **k: pytest.fail("the mart was read again"))
     with open_warehouse(folder, database=database) as wh:  # opening the report: no pass over the mart
         kept = ind.availability(wh)
         kept_coverage = ind.coverage_tables(wh, kept[2])
@@ -672,8 +640,10 @@ def test_availability_and_coverage_of_a_warehouse_are_kept_and_read_back_unchang
 
 
 def test_indicators_without_curves_add_no_row_and_unknown_ones_are_refused():
-    empty = ind._stack_curves([ind.event_aligned_curves(aligned_panel().assign(active_days=np.nan), "active_days")])
-    assert empty.empty and empty.dtypes.to_dict() == ind._CURVE_DTYPES
+    empty = _lead_time._stack_curves(
+        [ind.event_aligned_curves(aligned_panel().assign(active_days=np.nan), "active_days")]
+    )
+    assert empty.empty and empty.dtypes.to_dict() == _lead_time._CURVE_DTYPES
     assert ind.indicator_curves(empty, "active_days").empty
     assert ind.lead_times_from_curves(empty, [ind.indicator("active_days")])["lead_time_months"].tolist() == [0]
     with pytest.raises(AnalysisError, match="unknown indicator"):
@@ -804,10 +774,10 @@ def test_a_new_account_without_first_value_is_called_new_not_late():
     young = SimpleNamespace(has_first_value=False, days_to_first_value=0.0, key_feature_adoption=1.0)
     late = SimpleNamespace(has_first_value=False, days_to_first_value=75.0, key_feature_adoption=1.0)
     assert (
-        ind._standing_cause(young, everything)
+        _worklist._standing_cause(young, everything)
         == "new account (0 days since its first paid day): first value not reached yet"
     )
-    assert ind._standing_cause(late, everything) == "no first value yet after 75 days"
+    assert _worklist._standing_cause(late, everything) == "no first value yet after 75 days"
 
 
 def test_each_segments_worklist_is_kept_and_read_back_without_a_query(demo_warehouse, monkeypatch):
@@ -818,8 +788,8 @@ def test_each_segments_worklist_is_kept_and_read_back_without_a_query(demo_wareh
         first = {segment: ind.worklist(wh, segment, top=10) for segment in ("All", "SMB")}
         scores = ind.portfolio_risk(wh)
         direct = {
-            "All": ind._worklist_of(wh, scores, 10, 3),
-            "SMB": ind._worklist_of(wh, scores[scores["segment"] == "SMB"], 10, 3),
+            "All": _worklist._worklist_of(wh, scores, 10, 3),
+            "SMB": _worklist._worklist_of(wh, scores[scores["segment"] == "SMB"], 10, 3),
         }
     with open_warehouse(folder, database=database) as wh:
         monkeypatch.setattr(wh, "execute", lambda *a, **k: pytest.fail("queried the warehouse again"))

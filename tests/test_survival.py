@@ -1,4 +1,4 @@
-"""Tests of the landmark survival analysis (cskpi_analysis/survival.py, the day-30 SQL models
+"""Tests of the landmark survival analysis (the cskpi_analysis/survival/ package, the day-30 SQL models
 and the ``cskpi survival`` command).
 
 Known answers are hand-computed in comments or cross-checked against lifelines called
@@ -24,6 +24,7 @@ from numpy.testing import assert_allclose
 from cskpi_analysis import survival
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.survival import _covariates, _cox, _km
 from cskpi_analysis.warehouse import build_marts
 from tests.test_kpis import write_folder
 
@@ -64,7 +65,7 @@ AUTOMATIONS = survival.Covariate(
 def test_kaplan_meier_risk_matches_a_hand_computation_and_lifelines():
     frame = hand_frame()
     everyone = survival.Behaviour(
-        "all", "All accounts", survival._ordered(pd.Series("all", index=frame.index), ["all"]), "x"
+        "all", "All accounts", _km._ordered(pd.Series("all", index=frame.index), ["all"]), "x"
     )
     risk = survival.risk_at_horizon(frame, everyone).iloc[0]
     # S(365) = 9/10 * 8/9 * 6/7 * 4/5 * 2/3 = 0.365714 (churns at 40, 50, 60, 80, 100)
@@ -346,7 +347,7 @@ def test_verdicts_call_the_planted_behaviours_predictive(demo_frame):
 
 
 def _cox_data(frame: pd.DataFrame, covariates, strata=survival.DEFAULT_STRATA) -> pd.DataFrame:
-    data = survival._design(frame, covariates)
+    data = _covariates._design(frame, covariates)
     data["duration_days"] = frame["duration_days"].astype(float)
     data["churned"] = frame["churned"].astype(bool)
     for s in strata:
@@ -379,10 +380,10 @@ def test_the_cox_model_is_the_one_lifelines_fits_and_tests_the_slow_way_to_the_l
 def test_scaled_schoenfeld_residuals_equal_lifelines_exactly(demo_frame, strata):
     _, _, frame = demo_frame
     covariates = survival.default_covariates(frame)
-    data, fit_strata = survival._one_stratum_column(_cox_data(frame, covariates, strata), strata)
+    data, fit_strata = _cox._one_stratum_column(_cox_data(frame, covariates, strata), strata)
     fitter = CoxPHFitter().fit(data, "duration_days", "churned", strata=fit_strata)
     pd.testing.assert_frame_equal(
-        survival._scaled_schoenfeld(fitter, data),
+        _cox._scaled_schoenfeld(fitter, data),
         fitter.compute_residuals(data, kind="scaled_schoenfeld"),
         check_exact=True,
     )
@@ -390,7 +391,7 @@ def test_scaled_schoenfeld_residuals_equal_lifelines_exactly(demo_frame, strata)
     hand = hand_frame()[["duration_days", "churned", "active_days"]].astype(float)
     fitter = CoxPHFitter().fit(hand, "duration_days", "churned")
     pd.testing.assert_frame_equal(
-        survival._scaled_schoenfeld(fitter, hand), fitter.compute_residuals(hand, "scaled_schoenfeld"), check_exact=True
+        _cox._scaled_schoenfeld(fitter, hand), fitter.compute_residuals(hand, "scaled_schoenfeld"), check_exact=True
     )
 
 

@@ -224,6 +224,26 @@ def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(fold
     assert len(kept) == 1 and kept[0].endswith("-changed.parquet")
 
 
+def test_a_kept_result_of_a_subpackage_depends_on_every_module_it_may_call(monkeypatch):
+    # survival/_cox.py calls survival/_covariates.py and stats.py: a change to either must recompute
+    # a kept Cox model, so the digest covers the whole subpackage and stats.py (not the one file)
+    from cskpi_analysis.indicators import _matrix
+    from cskpi_analysis.survival import _cox, _km
+
+    digest = wh_module._module_digest
+    cox, km, matrix = digest(_cox.cox_model), digest(_km.kaplan_meier_curves), digest(_matrix.outcome_matrix)
+    assert cox == km  # one subpackage, one digest
+    assert cox != matrix
+    # a top-level module is hashed alone: two functions of one module share a digest
+    assert digest(wh_module.open_warehouse) == digest(wh_module.connect)
+    # an edit to stats.py (simulated by reading it with one more byte) changes the Cox digest
+    stats = Path(wh_module.__file__).with_name("stats.py")
+    read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read(self) + (b"#" if self == stats else b""))
+    assert digest(_cox.cox_model) != cox
+    assert digest(wh_module.open_warehouse) == digest(wh_module.connect)
+
+
 def test_a_kept_result_may_be_named_after_any_segment(folder, tmp_path):
     # segment names reach file names: 'Mid-Market' and 'Mid Market' must not collide, '/' must not escape
     db = tmp_path / "wh.duckdb"
