@@ -5,10 +5,17 @@ peers keep 94% and strong when they keep 80% (seed 003, "The Context Problem: Go
 Numbers in a Bad Market"). This module compares a company's KPIs with public
 category benchmarks, and refuses comparisons that would mislead.
 
-The benchmarks are a curated file, ``cskpi_analysis/data/benchmarks.csv`` (a copy
-for users is ``data/benchmarks.csv``): one published figure a row, with its source,
-year, definition, reliability and the row of the raw source list it came from.
-``docs/benchmarks.md`` says where every row comes from and what was dropped.
+The benchmarks are a curated file, ``cskpi_analysis/data/benchmarks.csv``: one
+published figure a row, with its source, year, definition, reliability and the row of
+the raw source list it came from. ``docs/benchmarks.md`` says where every row comes
+from and what was dropped.
+
+Its ``kpi`` column names a benchmark KPI (``[benchmark_kpis]`` of the catalogue), whatever
+the period and form of the figure; each catalogue KPI that is benchmarked names the
+benchmark KPI and form it compares with (``benchmark`` in catalogue.toml), so
+``("net_revenue_retention", "t12m")`` is the catalogue's ``net_revenue_retention_t12m``
+(:func:`cskpi_analysis.catalogue.kpi_for_benchmark`, :attr:`UserKpi.kpi_id`). The labels,
+directions and bases below are derived from the catalogue.
 
 Matching, per user KPI
 ----------------------
@@ -49,7 +56,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError, DataContractError
+from cskpi_analysis.kpis import pooled
 from cskpi_analysis.narrative import user_text
 
 #: Columns of the benchmarks file, in order.
@@ -91,28 +100,16 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "reliability",
 )
 
-#: KPI ids used across cskpi, with whether a higher value is better for the company.
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "net_revenue_retention": True,
-    "gross_revenue_retention": True,
-    "logo_churn_rate": False,
-    "logo_retention": True,
-    "gross_mrr_churn_rate": False,
-    "nps": True,
-    "time_to_first_value_days": False,
-}
+_BENCHMARK_KPIS = catalogue.benchmark_kpis()
+
+#: The benchmark KPIs (the ``kpi`` column of the file), with whether a higher value is better for
+#: the company: the direction of the catalogue KPIs that compare with each.
+HIGHER_IS_BETTER: dict[str, bool] = {b.id: b.higher_is_better for b in _BENCHMARK_KPIS}
 KPI_IDS: tuple[str, ...] = tuple(HIGHER_IS_BETTER)
 
-#: What each KPI counts: comparing across bases (logos vs revenue) is never exact.
-KPI_BASIS: dict[str, str] = {
-    "net_revenue_retention": "revenue",
-    "gross_revenue_retention": "revenue",
-    "gross_mrr_churn_rate": "revenue",
-    "logo_churn_rate": "logo",
-    "logo_retention": "logo",
-    "nps": "survey",
-    "time_to_first_value_days": "duration",
-}
+#: What each benchmark KPI counts (the catalogue's ``benchmark.basis``): comparing across bases
+#: (logos vs revenue) is never exact.
+KPI_BASIS: dict[str, str] = {b.id: b.basis for b in _BENCHMARK_KPIS}
 
 #: Exact complements on the same base and period: value = 1 - complement.
 COMPLEMENTS: dict[str, str] = {
@@ -123,7 +120,7 @@ COMPLEMENTS: dict[str, str] = {
 }
 
 PERIODS: tuple[str, ...] = ("monthly", "annual")
-FORMS: tuple[str, ...] = ("monthly_rate", "t12m", "annual_rate", "survey_score", "days")
+FORMS: tuple[str, ...] = catalogue.BENCHMARK_FORMS
 SEGMENT_KINDS: tuple[str, ...] = ("all", "segment", "acv_band")
 STATISTICS: tuple[str, ...] = ("median", "mean", "p10", "p25", "p75", "p90")
 RELIABILITIES: tuple[str, ...] = ("high", "medium", "low")
@@ -131,15 +128,11 @@ RELIABILITIES: tuple[str, ...] = ("high", "medium", "low")
 #: Forms whose period does not matter for a comparison (a score, a duration).
 _PERIODLESS_FORMS = frozenset({"survey_score", "days"})
 
-_LABELS: dict[str, str] = {
-    "net_revenue_retention": "net revenue retention",
-    "gross_revenue_retention": "gross revenue retention",
-    "logo_churn_rate": "logo churn rate",
-    "logo_retention": "logo retention",
-    "gross_mrr_churn_rate": "gross revenue churn rate",
-    "nps": "NPS",
-    "time_to_first_value_days": "time to first value",
-}
+#: The period of our value in each form it is measured in (a T12M figure is annual).
+_FORM_PERIODS: dict[str, str] = {"monthly_rate": "monthly", "t12m": "annual", "annual_rate": "annual"}
+
+#: Each benchmark KPI's words in sentences (``label`` of ``[benchmark_kpis]`` in the catalogue).
+_LABELS: dict[str, str] = {b.id: b.label for b in _BENCHMARK_KPIS}
 
 #: Face-value lines, used ONLY to word :func:`market_context_sentence` ("looks healthy
 #: on its own"), never for a verdict: (kpi, period) -> (line, higher is better).
@@ -170,7 +163,8 @@ class UserKpi:
 
     Attributes
     ----------
-    kpi : a KPI id of :data:`KPI_IDS`, e.g. ``"logo_churn_rate"``.
+    kpi : a benchmark KPI of :data:`KPI_IDS` (the benchmarks file's vocabulary), e.g.
+        ``"logo_churn_rate"``; with ``form`` it names one catalogue KPI, :attr:`kpi_id`.
     value : the value; rates as fractions (0.035 for 3.5 %/month, 1.02 for 102 % NRR).
     period : ``"monthly"`` or ``"annual"``.
     form : one of :data:`FORMS`: ``"monthly_rate"``, ``"t12m"`` (trailing twelve
@@ -188,6 +182,13 @@ class UserKpi:
     numerator: float | None
     denominator: float | None
     as_of_month: dt.date | str
+
+    @property
+    def kpi_id(self) -> str | None:
+        """The catalogue id of this KPI (``net_revenue_retention`` as ``t12m`` is
+        ``net_revenue_retention_t12m``); None for a form no catalogue KPI takes."""
+        found = catalogue.kpi_for_benchmark(self.kpi, self.form)
+        return None if found is None else found.id
 
 
 # --------------------------------------------------------------------------- loading
@@ -744,11 +745,13 @@ def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["_match", "_reliability", "year", "_monthly"], ascending=[True, True, False, True], kind="stable")
 
 
-#: The benchmark KPIs that speak to each KPI of the executive summary's scorecard (catalogue ids).
+#: The benchmark KPIs that speak to each KPI of the executive summary's scorecard (catalogue ids):
+#: the sentence family of the benchmark KPI it compares with (``benchmark`` in catalogue.toml).
 SCORECARD_FAMILIES: dict[str, tuple[str, ...]] = {
-    "net_revenue_retention_t12m": _SENTENCE_FAMILIES[0],
-    "gross_revenue_retention_t12m": _SENTENCE_FAMILIES[1],
-    "logo_churn_rate": _SENTENCE_FAMILIES[2],
+    kpi.id: family
+    for kpi in catalogue.scorecard()
+    for family in _SENTENCE_FAMILIES
+    if kpi.benchmark is not None and kpi.benchmark.kpi in family
 }
 
 
@@ -826,17 +829,34 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return float(numerator) / float(denominator)
 
 
+def _measured() -> list[tuple[str, catalogue.BenchmarkMapping, catalogue.Pooling, str]]:
+    """The catalogue KPIs benchmarked from the KPI marts, in catalogue order, as (id, benchmark,
+    pooling, mart column): those with a benchmark and a pooling rule, pooled from
+    ``mart_kpis_monthly`` or read at a month from ``mart_retention_t12m``."""
+    out = []
+    for kpi in catalogue.load_catalogue():
+        if kpi.benchmark is None or kpi.pooling is None or kpi.mart_column is None:
+            continue
+        mart, column = kpi.mart_column
+        if mart == ("mart_kpis_monthly" if kpi.pooling.pooled else "mart_retention_t12m"):
+            out.append((kpi.id, kpi.benchmark, kpi.pooling, column))
+    return out
+
+
 def user_kpis_from_marts(
     kpis_monthly: pd.DataFrame, retention_t12m: pd.DataFrame, segment: str = "All"
 ) -> list[UserKpi]:
     """The company's KPIs to benchmark, from the KPI engine's marts.
 
-    Measured at M, the latest complete month of ``mart_kpis_monthly`` for ``segment``:
+    The KPIs are the catalogue KPIs of these marts with a ``benchmark`` and a ``pooling`` rule,
+    in catalogue order, each as the benchmark KPI and form its ``benchmark`` names (the
+    catalogue id is :attr:`UserKpi.kpi_id`). Measured at M, the latest complete month of
+    ``mart_kpis_monthly`` for ``segment``:
 
-    * monthly rates, pooled over the last 12 complete months up to M (fewer when the
-      history is shorter), the engine's headline definition:
-      logo churn = sum(accounts_churned) / sum(accounts_start);
-      gross MRR churn, GRR, NRR = sum(numerator) / sum(denominator) of their columns;
+    * monthly rates (logo churn, gross MRR churn, GRR, NRR), pooled over the last 12
+      complete months up to M (fewer when the history is shorter) by
+      :func:`cskpi_analysis.kpis.pooled`, the engine's headline definition: sum(numerator) /
+      sum(denominator) of the catalogue's pooling columns;
     * T12M GRR, NRR and logo retention from ``mart_retention_t12m`` at month M.
 
     A KPI whose denominator is zero or whose T12M row is missing (less than a year of
@@ -851,37 +871,26 @@ def user_kpis_from_marts(
     last_month = monthly["month"].iloc[-1]
     window = monthly.tail(12)
     as_of_month = last_month.date()
-    kpis: list[UserKpi] = []
-
-    def pooled(kpi: str, numerator_column: str, denominator_column: str) -> None:
-        numerator = float(window[numerator_column].sum())
-        denominator = float(window[denominator_column].sum())
-        value = _ratio(numerator, denominator)
-        if value is not None:
-            kpis.append(UserKpi(kpi, value, "monthly", "monthly_rate", segment, numerator, denominator, as_of_month))
-
-    pooled("logo_churn_rate", "accounts_churned", "accounts_start")
-    pooled("gross_mrr_churn_rate", "gross_mrr_churn_rate_numerator", "gross_mrr_churn_rate_denominator")
-    pooled("gross_revenue_retention", "grr_numerator", "grr_denominator")
-    pooled("net_revenue_retention", "nrr_numerator", "nrr_denominator")
-
     t12m = retention_t12m[retention_t12m["segment"] == segment]
     t12m = t12m[pd.to_datetime(t12m["month"]) == last_month]
-    if not t12m.empty:
-        row = t12m.iloc[0]
-        for kpi, column in (
-            ("gross_revenue_retention", "grr_t12m"),
-            ("net_revenue_retention", "nrr_t12m"),
-            ("logo_retention", "logo_retention_t12m"),
-        ):
-            numerator, denominator = row[f"{column}_numerator"], row[f"{column}_denominator"]
+    kpis: list[UserKpi] = []
+    for kpi_id, benchmark, pooling, column in _measured():
+        if pooling.pooled:
+            result = pooled(window, kpi_id)
+            numerator, denominator = result.numerator, result.denominator
+        else:
+            if t12m.empty:
+                continue
+            numerator, denominator = t12m.iloc[0][f"{column}_numerator"], t12m.iloc[0][f"{column}_denominator"]
             if pd.isna(numerator) or pd.isna(denominator):
                 continue
-            value = _ratio(float(numerator), float(denominator))
-            if value is not None:
-                kpis.append(
-                    UserKpi(kpi, value, "annual", "t12m", segment, float(numerator), float(denominator), as_of_month)
-                )
+            numerator, denominator = float(numerator), float(denominator)
+        value = _ratio(numerator, denominator)
+        if value is not None:
+            kpis.append(
+                UserKpi(benchmark.kpi, value, _FORM_PERIODS[benchmark.form], benchmark.form, segment, numerator,
+                        denominator, as_of_month)
+            )  # fmt: skip
     return kpis
 
 

@@ -8,6 +8,12 @@ question, its formula in words and symbols, numerator and denominator, grain,
 window, edge cases, the contract columns it reads, and where it is computed. Each
 lagging KPI names the leading KPI that explains it (``paired_with``).
 
+The registry is also the one place a KPI's identity in the reports lives: its label and short
+label, unit, direction (``higher_is_better``), pooling rule, position in the headline table and
+the scorecard, and the published benchmark it compares with. The tables the other modules use
+(``kpis.HEADLINE``, ``summary.SCORECARD``, ``benchmarks.HIGHER_IS_BETTER``, ...) are derived from
+:func:`headline`, :func:`scorecard` and :func:`benchmark_kpis`.
+
 ``docs/definitions.md`` is :func:`definitions_markdown` verbatim
 (``cskpi catalogue --format markdown > docs/definitions.md``); a test keeps them equal.
 
@@ -18,6 +24,10 @@ Examples
 ['time_to_first_value_median', 'time_to_first_value_p90']
 >>> too_many_kpis_note(6) is None
 True
+>>> [k.id for k in headline()][:2]
+['net_revenue_retention_t12m', 'gross_revenue_retention_t12m']
+>>> get_kpi("logo_churn_rate").higher_is_better
+False
 """
 
 from __future__ import annotations
@@ -47,6 +57,25 @@ INDICATORS: tuple[str, ...] = ("leading", "lagging")
 #: The seeds' advice: five to eight KPIs across the team (three or four per CSM).
 RECOMMENDED_KPIS = (5, 8)
 
+#: Units of a KPI's value (how reports format it).
+UNITS: tuple[str, ...] = ("rate", "money", "score", "days", "count", "ratio")
+
+#: Forms of a published benchmark figure and of our value compared with it (``form`` of the benchmarks file).
+BENCHMARK_FORMS: tuple[str, ...] = ("monthly_rate", "t12m", "annual_rate", "survey_score", "days")
+
+#: The reporting fields of a KPI (optional), see :class:`KpiDefinition`.
+_REPORTING = (
+    "label",
+    "short_label",
+    "unit",
+    "higher_is_better",
+    "pooling",
+    "headline",
+    "scorecard",
+    "scorecard_label",
+    "benchmark",
+)
+
 _ALWAYS = ("id", "name", "stage", "indicator", "formula_words", "computable", "source")
 _WHEN_COMPUTABLE = ("formula", "grain", "window", "edge_cases", "requires", "computed_by")
 _KNOWN = (
@@ -59,6 +88,7 @@ _KNOWN = (
         "paired_with",
         "missing_data",
         "requires_config",
+        *_REPORTING,
     }
 )
 
@@ -75,6 +105,70 @@ class StageInfo:
     order: int
     title: str
     question: str
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """How a KPI's monthly values combine over a window of months.
+
+    Attributes
+    ----------
+    numerator, denominator : the mart columns summed over the window; the pooled value is
+        ``sum(numerator) / sum(denominator)``, so a month with a larger base weighs more. Both
+        ``""`` for a KPI that is not pooled (``pooling = "none"``): a level read at one month,
+        such as trailing-twelve-month retention.
+    """
+
+    numerator: str = ""
+    denominator: str = ""
+
+    @property
+    def pooled(self) -> bool:
+        return bool(self.numerator)
+
+
+@dataclass(frozen=True)
+class BenchmarkMapping:
+    """The published benchmark a KPI is compared with.
+
+    Attributes
+    ----------
+    kpi : a benchmark KPI (:class:`BenchmarkKpi`), the ``kpi`` column of the benchmarks file.
+    form : the form our value takes in the comparison, one of :data:`BENCHMARK_FORMS`.
+    basis : what the KPI counts (``revenue``, ``logo``, ``survey``, ``duration``): comparing
+        across bases is never exact.
+    """
+
+    kpi: str
+    form: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class BenchmarkKpi:
+    """A KPI of the benchmarks file (its ``kpi`` column), whatever the period and form of a figure.
+
+    Attributes
+    ----------
+    id : the value of the ``kpi`` column, e.g. ``"logo_churn_rate"`` (monthly or annual).
+    label : its name in sentences ("Your annual net revenue retention of 97%").
+    short_label : its name in comparison labels ("T12M NRR vs ...").
+    higher_is_better, basis, unit : those of the catalogue KPIs compared with it (they agree).
+    kpis : the ids of those catalogue KPIs, in catalogue order.
+    """
+
+    id: str
+    label: str
+    short_label: str
+    higher_is_better: bool
+    basis: str
+    unit: str
+    kpis: tuple[str, ...]
+
+    @property
+    def panel_label(self) -> str:
+        """The label capitalised: the name of its chart panel ("Net revenue retention")."""
+        return self.label[:1].upper() + self.label[1:]
 
 
 @dataclass(frozen=True)
@@ -98,6 +192,14 @@ class KpiDefinition:
     computable : the suite computes it from the contract.
     missing_data : for a KPI it cannot compute, the data that would be needed.
     source : where the KPI comes from ("cskpi", "seed 002", ...).
+    label : the label of a report table (the headline); defaults to ``name``.
+    short_label : the name in a chart legend or panel; defaults to ``label``.
+    unit : one of :data:`UNITS` ("" when not stated).
+    higher_is_better : whether a higher value is better for the company (None when not stated).
+    pooling : how months combine (:class:`Pooling`); None when not stated.
+    headline, scorecard : position in the headline table and in the executive summary's
+        scorecard, from 1 (0 = not there); ``scorecard_label`` is its label in the scorecard.
+    benchmark : the published benchmark it compares with (:class:`BenchmarkMapping`), or None.
     """
 
     id: str
@@ -121,6 +223,15 @@ class KpiDefinition:
     paired_with: str = ""
     missing_data: str = ""
     names: tuple[str, ...] = field(default=(), repr=False)
+    label: str = ""
+    short_label: str = ""
+    unit: str = ""
+    higher_is_better: bool | None = None
+    pooling: Pooling | None = None
+    headline: int = 0
+    scorecard: int = 0
+    scorecard_label: str = ""
+    benchmark: BenchmarkMapping | None = None
 
     @property
     def required_tables(self) -> tuple[str, ...]:
@@ -130,6 +241,14 @@ class KpiDefinition:
     def is_rate(self) -> bool:
         return bool(self.numerator and self.denominator)
 
+    @property
+    def mart_column(self) -> tuple[str, str] | None:
+        """``(mart, column)`` when ``computed_by`` names a mart column, else None."""
+        if not self.computed_by.startswith(("mart_", "int_")):
+            return None
+        table, _, column = self.computed_by.partition(".")
+        return table, column
+
 
 def _read_toml() -> dict[str, Any]:
     text = resources.files("cskpi_analysis").joinpath("catalogue.toml").read_text(encoding="utf-8")
@@ -137,7 +256,7 @@ def _read_toml() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[dict[str, StageInfo], tuple[KpiDefinition, ...]]:
+def _load() -> tuple[dict[str, StageInfo], tuple[KpiDefinition, ...], tuple[BenchmarkKpi, ...]]:
     raw = _read_toml()
     stages = {
         stage_id: StageInfo(stage_id, int(info["order"]), str(info["title"]), str(info["question"]))
@@ -170,6 +289,7 @@ def _load() -> tuple[dict[str, StageInfo], tuple[KpiDefinition, ...]]:
             if table not in TABLES or column not in {c.name for c in TABLES[table].columns}:
                 problems.append(f"{label}: requires {requirement!r}, which is not a contract column")
         aliases = tuple(entry.get("aliases", ()))
+        reporting = _reporting(entry, label, problems)
         kpis.append(
             KpiDefinition(
                 id=entry["id"],
@@ -193,6 +313,7 @@ def _load() -> tuple[dict[str, StageInfo], tuple[KpiDefinition, ...]]:
                 paired_with=entry.get("paired_with", ""),
                 missing_data=entry.get("missing_data", ""),
                 names=(entry["name"], *aliases),
+                **reporting,
             )
         )
     by_id: dict[str, KpiDefinition] = {}
@@ -209,9 +330,159 @@ def _load() -> tuple[dict[str, StageInfo], tuple[KpiDefinition, ...]]:
                 problems.append(f"{kpi.id}: paired_with {kpi.paired_with!r} is not a KPI of the catalogue")
             elif partner.indicator != "leading":
                 problems.append(f"{kpi.id}: paired_with {kpi.paired_with!r} must be a leading KPI")
+    for position in ("headline", "scorecard"):
+        _check_positions(kpis, position, problems)
+    benchmark_kpis = _benchmark_kpis(raw.get("benchmark_kpis", {}), kpis, problems)
     if problems:
         raise CatalogueError("catalogue.toml:\n" + "\n".join(problems))
-    return stages, tuple(kpis)
+    return stages, tuple(kpis), benchmark_kpis
+
+
+def _text(entry: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+    """An optional non-empty string field (``""`` when absent or wrong, with the problem noted)."""
+    value = entry.get(key, "")
+    if key in entry and (not isinstance(value, str) or not value.strip()):
+        problems.append(f"{where}: {key} must be a non-empty string, got {value!r}")
+        return ""
+    return value
+
+
+def _position(entry: dict[str, Any], key: str, where: str, problems: list[str]) -> int:
+    value = entry.get(key, 0)
+    if key in entry and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        problems.append(f"{where}: {key} must be a whole number from 1 (a position), got {value!r}")
+        return 0
+    return value
+
+
+def _pooling(value: Any, where: str, problems: list[str]) -> Pooling | None:
+    if value is None or value == "none":
+        return None if value is None else Pooling()
+    if isinstance(value, dict) and set(value) == {"numerator", "denominator"}:
+        if all(isinstance(v, str) and v.strip() for v in value.values()):
+            return Pooling(value["numerator"], value["denominator"])
+    problems.append(
+        f'{where}: pooling must be "none" or {{ numerator = "<mart column>", denominator = "<mart column>" }}, '
+        f"got {value!r}"
+    )
+    return None
+
+
+def _mapping(value: Any, where: str, problems: list[str]) -> BenchmarkMapping | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"kpi", "form", "basis"}:
+        problems.append(f"{where}: benchmark must be {{ kpi = ..., form = ..., basis = ... }}, got {value!r}")
+        return None
+    if not all(isinstance(v, str) and v.strip() for v in value.values()):
+        problems.append(f"{where}: benchmark kpi, form and basis must be non-empty strings, got {value!r}")
+        return None
+    if value["form"] not in BENCHMARK_FORMS:
+        problems.append(f"{where}: benchmark form {value['form']!r} is not one of {', '.join(BENCHMARK_FORMS)}")
+        return None
+    return BenchmarkMapping(value["kpi"], value["form"], value["basis"])
+
+
+def _reporting(entry: dict[str, Any], where: str, problems: list[str]) -> dict[str, Any]:
+    """The reporting fields of one ``[[kpi]]`` entry, checked, as :class:`KpiDefinition` keywords."""
+    label = _text(entry, "label", where, problems) or entry["name"]
+    short_label = _text(entry, "short_label", where, problems) or label
+    unit = _text(entry, "unit", where, problems)
+    if unit and unit not in UNITS:
+        problems.append(f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}")
+    higher = entry.get("higher_is_better")
+    if higher is not None and not isinstance(higher, bool):
+        problems.append(f"{where}: higher_is_better must be true or false, got {higher!r}")
+        higher = None
+    fields = {
+        "label": label,
+        "short_label": short_label,
+        "unit": unit,
+        "higher_is_better": higher,
+        "pooling": _pooling(entry.get("pooling"), where, problems),
+        "headline": _position(entry, "headline", where, problems),
+        "scorecard": _position(entry, "scorecard", where, problems),
+        "scorecard_label": _text(entry, "scorecard_label", where, problems) or short_label,
+        "benchmark": _mapping(entry.get("benchmark"), where, problems),
+    }
+    needs = {
+        "headline": ("higher_is_better", "pooling"),
+        "scorecard": ("unit", "higher_is_better"),
+        "benchmark": ("unit", "higher_is_better"),
+    }
+    for key, required in needs.items():
+        lacking = [f for f in required if f not in entry]
+        if key in entry and lacking:
+            problems.append(f"{where}: a KPI with {key} needs {' and '.join(lacking)}")
+    if "scorecard_label" in entry and "scorecard" not in entry:
+        problems.append(f"{where}: scorecard_label without scorecard (its position in the scorecard)")
+    computed_by = str(entry.get("computed_by", ""))
+    if ("pooling" in entry or "headline" in entry) and not computed_by.startswith("mart_"):
+        problems.append(f"{where}: pooling and headline need computed_by to name a mart column, got {computed_by!r}")
+    return fields
+
+
+def _check_positions(kpis: list[KpiDefinition], key: str, problems: list[str]) -> None:
+    """Each headline or scorecard position is taken by one KPI only."""
+    taken: dict[int, list[str]] = {}
+    for kpi in kpis:
+        if getattr(kpi, key):
+            taken.setdefault(getattr(kpi, key), []).append(kpi.id)
+    for position, ids in sorted(taken.items()):
+        if len(ids) > 1:
+            problems.append(f"{key} position {position} is taken by {' and '.join(ids)}")
+
+
+def _benchmark_kpis(raw: Any, kpis: list[KpiDefinition], problems: list[str]) -> tuple[BenchmarkKpi, ...]:
+    """The ``[benchmark_kpis]`` entries, each with the direction, basis and unit of its catalogue KPIs."""
+    mapped: dict[str, list[tuple[KpiDefinition, BenchmarkMapping]]] = {}
+    forms: dict[tuple[str, str], str] = {}
+    for kpi in kpis:
+        if kpi.benchmark is None:
+            continue
+        key = (kpi.benchmark.kpi, kpi.benchmark.form)
+        if key in forms:
+            problems.append(f"{kpi.id}: benchmark {key[0]} as {key[1]} is already the benchmark of {forms[key]}")
+        forms[key] = kpi.id
+        mapped.setdefault(kpi.benchmark.kpi, []).append((kpi, kpi.benchmark))
+        if raw.get(kpi.benchmark.kpi) is None:
+            problems.append(f"{kpi.id}: benchmark kpi {kpi.benchmark.kpi!r} is not in [benchmark_kpis]")
+    out = []
+    for bench_id, words in raw.items():
+        where = f"benchmark_kpis.{bench_id}"
+        if not isinstance(words, dict):
+            problems.append(f"{where}: must be a table with label and short_label")
+            continue
+        unknown = sorted(set(words) - {"label", "short_label"})
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {', '.join(unknown)}")
+        label, short_label = (_text(words, key, where, problems) for key in ("label", "short_label"))
+        if not label or not short_label:
+            problems.append(f"{where}: needs label and short_label")
+        users = mapped.get(bench_id, [])
+        if not users:
+            problems.append(f"{where}: no KPI of the catalogue compares with it (benchmark = {{ kpi = {bench_id!r} }})")
+            continue
+        for attribute, values in (
+            ("higher_is_better", {k.higher_is_better for k, _ in users}),
+            ("unit", {k.unit for k, _ in users}),
+            ("basis", {m.basis for _, m in users}),
+        ):
+            if len(values) > 1:
+                problems.append(f"{where}: its KPIs {', '.join(k.id for k, _ in users)} disagree on {attribute}")
+        first, mapping = users[0]
+        out.append(
+            BenchmarkKpi(
+                id=bench_id,
+                label=label,
+                short_label=short_label,
+                higher_is_better=bool(first.higher_is_better),
+                basis=mapping.basis,
+                unit=first.unit,
+                kpis=tuple(k.id for k, _ in users),
+            )
+        )
+    return tuple(out)
 
 
 def load_catalogue() -> list[KpiDefinition]:
@@ -235,6 +506,35 @@ def get_kpi(kpi_id: str) -> KpiDefinition:
         if kpi.id == kpi_id:
             return kpi
     raise KeyError(f"no KPI {kpi_id!r} in the catalogue")
+
+
+def labels() -> dict[str, str]:
+    """Every KPI's report label by id (``label``, which defaults to the name)."""
+    return {kpi.id: kpi.label for kpi in _load()[1]}
+
+
+def headline() -> list[KpiDefinition]:
+    """The KPIs of the headline table (:func:`cskpi_analysis.kpis.headline_kpis`), in its order."""
+    return sorted((k for k in _load()[1] if k.headline), key=lambda k: k.headline)
+
+
+def scorecard() -> list[KpiDefinition]:
+    """The KPIs of the executive summary's scorecard (:func:`cskpi_analysis.summary.scorecard`), in its order."""
+    return sorted((k for k in _load()[1] if k.scorecard), key=lambda k: k.scorecard)
+
+
+def benchmark_kpis() -> list[BenchmarkKpi]:
+    """The KPIs of the benchmarks file (``[benchmark_kpis]``), in file order."""
+    return list(_load()[2])
+
+
+def kpi_for_benchmark(benchmark_kpi: str, form: str) -> KpiDefinition | None:
+    """The catalogue KPI compared with a benchmark KPI in a form (``("net_revenue_retention", "t12m")``
+    is ``net_revenue_retention_t12m``); None when no catalogue KPI takes that form (an annual logo churn)."""
+    for kpi in _load()[1]:
+        if kpi.benchmark is not None and (kpi.benchmark.kpi, kpi.benchmark.form) == (benchmark_kpi, form):
+            return kpi
+    return None
 
 
 def stage_kpis(stage: str) -> list[KpiDefinition]:

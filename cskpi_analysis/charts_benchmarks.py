@@ -13,6 +13,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from cskpi_analysis import catalogue
 from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, NEUTRAL
 from cskpi_analysis.narrative import markdown_text, user_text
 
@@ -52,10 +53,11 @@ CHART_COLUMNS: tuple[str, ...] = (
     "reliability",
 )
 
-#: KPIs that are rates (fractions), drawn on a percent axis. NPS and days are not.
-RATE_KPIS: frozenset[str] = frozenset(
-    {"net_revenue_retention", "gross_revenue_retention", "logo_churn_rate", "logo_retention", "gross_mrr_churn_rate"}
-)
+_BENCHMARK_KPIS = catalogue.benchmark_kpis()
+
+#: Benchmark KPIs that are rates (fractions, ``unit = "rate"`` in the catalogue), drawn on a
+#: percent axis. NPS and days are not.
+RATE_KPIS: frozenset[str] = frozenset(b.id for b in _BENCHMARK_KPIS if b.unit == "rate")
 
 NOT_COMPARABLE_STATUS = "not comparable"
 
@@ -73,25 +75,11 @@ _STATISTIC_COLOURS: dict[str, str] = {
     "quartiles (p25, p75)": CATEGORY_PALETTE[4],
 }
 
-_KPI_NAMES: dict[str, str] = {
-    "net_revenue_retention": "NRR",
-    "gross_revenue_retention": "GRR",
-    "logo_churn_rate": "logo churn",
-    "logo_retention": "logo retention",
-    "gross_mrr_churn_rate": "gross revenue churn",
-    "nps": "NPS",
-    "time_to_first_value_days": "time to first value",
-}
+#: A benchmark KPI's name in comparison labels (``short_label`` of ``[benchmark_kpis]``).
+_KPI_NAMES: dict[str, str] = {b.id: b.short_label for b in _BENCHMARK_KPIS}
 
-_PANEL_NAMES: dict[str, str] = {
-    "net_revenue_retention": "Net revenue retention",
-    "gross_revenue_retention": "Gross revenue retention",
-    "logo_churn_rate": "Logo churn rate",
-    "logo_retention": "Logo retention",
-    "gross_mrr_churn_rate": "Gross revenue churn rate",
-    "nps": "NPS",
-    "time_to_first_value_days": "Time to first value",
-}
+#: A benchmark KPI's chart panel name (its ``label``, capitalised).
+_PANEL_NAMES: dict[str, str] = {b.id: b.panel_label for b in _BENCHMARK_KPIS}
 
 _FORM_NAMES: dict[str, str] = {
     "monthly_rate": "monthly",

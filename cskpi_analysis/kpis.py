@@ -30,30 +30,75 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
+from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.warehouse import Reader, Warehouse
 
 CohortGrain = Literal["month", "quarter"]
 
 
-#: The headline KPIs, in reporting order: (id, mart column, label, higher is better).
-HEADLINE: tuple[tuple[str, str, str, bool], ...] = (
-    ("net_revenue_retention_t12m", "nrr_t12m", "NRR (trailing 12 months)", True),
-    ("gross_revenue_retention_t12m", "grr_t12m", "GRR (trailing 12 months)", True),
-    ("logo_retention_t12m", "logo_retention_t12m", "Logo retention (trailing 12 months)", True),
-    ("logo_churn_rate", "logo_churn_rate", "Logo churn rate (monthly, last 12 months pooled)", False),
-    ("gross_mrr_churn_rate", "gross_mrr_churn_rate", "Gross MRR churn rate (monthly, last 12 months pooled)", False),
-    ("net_revenue_retention", "nrr", "NRR (monthly, last 12 months pooled)", True),
-    ("gross_revenue_retention", "grr", "GRR (monthly, last 12 months pooled)", True),
-    ("expansion_rate", "expansion_rate", "Expansion rate (monthly, last 12 months pooled)", True),
-    ("contraction_rate", "contraction_rate", "Contraction rate (monthly, last 12 months pooled)", False),
+def _mart_column(kpi: catalogue.KpiDefinition) -> str:
+    if kpi.mart_column is None:  # the catalogue refuses a headline KPI that is not a mart column
+        raise AnalysisError(f"{kpi.id}: computed_by {kpi.computed_by!r} is not a mart column")
+    return kpi.mart_column[1]
+
+
+#: The headline KPIs, in reporting order: (id, mart column, label, higher is better), from the
+#: catalogue (``headline``, ``computed_by``, ``label`` and ``higher_is_better`` in catalogue.toml).
+HEADLINE: tuple[tuple[str, str, str, bool], ...] = tuple(
+    (k.id, _mart_column(k), k.label, bool(k.higher_is_better)) for k in catalogue.headline()
 )
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A rate pooled over a window of months, with the counts behind it.
+
+    Attributes
+    ----------
+    value : ``numerator / denominator``; None when the denominator is 0 (or not finite).
+    numerator, denominator : the sums over the window.
+    months : the number of months (rows) in the window.
+    """
+
+    value: float | None
+    numerator: float
+    denominator: float
+    months: int
+
+
+def pooled(window: pd.DataFrame, kpi: str) -> Pooled:
+    """A KPI pooled over the months of ``window``: sum of numerators / sum of denominators.
+
+    The columns are the KPI's pooling rule in the catalogue (``pooling`` in catalogue.toml, e.g.
+    ``nrr_numerator`` and ``nrr_denominator`` for ``net_revenue_retention``), so a month with a
+    larger base weighs more: the result is the average monthly rate of the window.
+
+    Parameters
+    ----------
+    window : rows of the KPI's mart, one per month (already filtered to the segment and months).
+    kpi : a catalogue id whose pooling names columns (not ``"none"``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"nrr_numerator": [99.0, 103.0], "nrr_denominator": [100.0, 100.0]})
+    >>> pooled(frame, "net_revenue_retention")
+    Pooled(value=1.01, numerator=202.0, denominator=200.0, months=2)
+    """
+    rule = catalogue.get_kpi(kpi).pooling
+    if rule is None or not rule.pooled:
+        raise AnalysisError(f"{kpi} is not pooled over months (its pooling is not numerator and denominator columns)")
+    numerator = float(window[rule.numerator].sum())
+    denominator = float(window[rule.denominator].sum())
+    value = numerator / denominator if denominator and math.isfinite(denominator) else None
+    return Pooled(value, numerator, denominator, len(window))
 
 
 def _frame(con: Reader, sql: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -166,25 +211,95 @@ def headline_kpis(con: Reader, segment: str = "All") -> list[Kpi]:
         {"segment": segment, "month": month},
     )
     out = []
-    for kpi_id, column, label, higher in HEADLINE:
-        if column.endswith("_t12m"):
-            if t12m.empty:
-                out.append(Kpi(kpi_id, label, None, 0.0, 0.0, month, "trailing 12 months", higher))
-                continue
-            row = t12m.iloc[0]
-            num, den = float(row[f"{column}_numerator"]), float(row[f"{column}_denominator"])
-            window = "trailing 12 months"
-        else:
-            num = float(monthly[f"{column}_numerator"].sum())
-            den = float(monthly[f"{column}_denominator"].sum())
-            window = f"monthly, pooled over {len(monthly)} months"
-        out.append(Kpi(kpi_id, label, num / den if den else None, num, den, month, window, higher))
+    for kpi in catalogue.headline():
+        higher = bool(kpi.higher_is_better)
+        if kpi.pooling is not None and kpi.pooling.pooled:
+            result = pooled(monthly, kpi.id)
+            window = f"monthly, pooled over {result.months} months"
+            out.append(
+                Kpi(kpi.id, kpi.label, result.value, result.numerator, result.denominator, month, window, higher)
+            )
+            continue
+        # not pooled: a trailing-twelve-month level, read at the month with its counts
+        if t12m.empty:
+            out.append(Kpi(kpi.id, kpi.label, None, 0.0, 0.0, month, "trailing 12 months", higher))
+            continue
+        column, row = _mart_column(kpi), t12m.iloc[0]
+        num, den = float(row[f"{column}_numerator"]), float(row[f"{column}_denominator"])
+        out.append(Kpi(kpi.id, kpi.label, num / den if den else None, num, den, month, "trailing 12 months", higher))
     return out
 
 
 def headline_frame(con: Reader, segment: str = "All") -> pd.DataFrame:
     """:func:`headline_kpis` as a frame (one row per KPI)."""
     return pd.DataFrame([k.__dict__ for k in headline_kpis(con, segment)])
+
+
+#: NRR components: (mart column of the amount, label, sign of its effect on NRR).
+NRR_COMPONENTS: tuple[tuple[str, str, int], ...] = (
+    ("mrr_expansion", "expansion", +1),
+    ("mrr_contraction", "contraction", -1),
+    ("mrr_churned", "churn", -1),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class NrrChange:
+    """Pooled monthly NRR over two consecutive windows, and what changed it.
+
+    Attributes
+    ----------
+    recent, before : NRR pooled over the last ``window`` complete months and the ``window`` before.
+    recent_months, before_months : (first month, last month) of each window.
+    contributions : one row per (``segment``, ``component``) with its ``contribution`` to the
+        change, in NRR points as a fraction, smallest first; they add up to the change exactly.
+    """
+
+    recent: Pooled
+    before: Pooled
+    recent_months: tuple[Any, Any]
+    before_months: tuple[Any, Any]
+    contributions: pd.DataFrame
+
+    @property
+    def change(self) -> float:
+        """Recent NRR minus the NRR before, as a fraction (-0.006 = down 0.6 points)."""
+        if self.recent.value is None or self.before.value is None:  # windows are chosen with a base
+            raise AnalysisError("NRR change over a window without MRR at the start of its months")
+        return self.recent.value - self.before.value
+
+
+def pooled_nrr_change(con: Reader, window: int = 3) -> NrrChange | None:
+    """Pooled monthly NRR over the last ``window`` complete months vs the ``window`` before,
+    with each (segment, component) contribution to the change.
+
+    NRR over a window is :func:`pooled` ``net_revenue_retention`` of segment All: (sum MRR start +
+    expansion - contraction - churn) / sum MRR start. The contribution of component c in segment
+    s is ``sign_c * (amount_{c,s,recent} / start_recent - amount_{c,s,before} / start_before)``;
+    contributions add up to the change in NRR exactly.
+    Returns None when fewer than ``2 * window`` complete months with a base exist.
+    """
+    frame = _frame(con, "select * from mart_kpis_monthly where is_complete_month order by month")
+    months = sorted(frame.loc[(frame["segment"] == "All") & (frame["mrr_start"] > 0), "month"].unique())
+    if len(months) < 2 * window:
+        return None
+    recent, before = months[-window:], months[-2 * window : -window]
+    everyone = frame[frame["segment"] == "All"]
+    nrr_recent = pooled(everyone[everyone["month"].isin(recent)], "net_revenue_retention")
+    nrr_before = pooled(everyone[everyone["month"].isin(before)], "net_revenue_retention")
+    contributions = []
+    for segment, group in frame[frame["segment"] != "All"].groupby("segment"):
+        for column, label, sign in NRR_COMPONENTS:
+            now = float(group[group["month"].isin(recent)][column].sum()) / nrr_recent.denominator
+            then = float(group[group["month"].isin(before)][column].sum()) / nrr_before.denominator
+            contributions.append({"segment": segment, "component": label, "contribution": sign * (now - then)})
+    return NrrChange(
+        recent=nrr_recent,
+        before=nrr_before,
+        recent_months=(recent[0], recent[-1]),
+        before_months=(before[0], before[-1]),
+        contributions=pd.DataFrame(contributions).sort_values("contribution"),
+    )
 
 
 def mrr_bridge(con: Reader, segment: str = "All", months: int = 12) -> pd.DataFrame:

@@ -1,24 +1,22 @@
 """Sentences generated from the numbers, for the reports.
 
-Each function takes the frames the KPI engine returns and writes one sentence a
+Each function takes the numbers and frames the KPI engine returns and writes one sentence a
 leader can read without the chart: the level, the direction, the size of the
-change in percentage points, and what drove it. No number is typed by hand.
+change in percentage points, and what drove it. No number is typed by hand, and none is
+computed here: the marts are read by :mod:`cskpi_analysis.kpis`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
-#: NRR components: (mart column of the amount, label, sign of its effect on NRR).
-NRR_COMPONENTS: tuple[tuple[str, str, int], ...] = (
-    ("mrr_expansion", "expansion", +1),
-    ("mrr_contraction", "contraction", -1),
-    ("mrr_churned", "churn", -1),
-)
+if TYPE_CHECKING:
+    from cskpi_analysis.kpis import NrrChange
+    from cskpi_analysis.warehouse import Reader
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -35,61 +33,26 @@ def month_label(month: dt.date | pd.Timestamp) -> str:
     return pd.Timestamp(month).strftime("%b %Y")
 
 
-def pooled_nrr_change(con: duckdb.DuckDBPyConnection, window: int = 3) -> dict[str, object] | None:
-    """Pooled monthly NRR over the last ``window`` complete months vs the ``window`` before,
-    with each (segment, component) contribution to the change.
+def nrr_change_sentence(con: Reader, window: int = 3) -> str:
+    """:func:`nrr_change_text` of :func:`cskpi_analysis.kpis.pooled_nrr_change` (read from the marts
+    there): the one call of the KPI overview notebook."""
+    from cskpi_analysis.kpis import pooled_nrr_change
 
-    NRR over a window = (sum MRR start + expansion - contraction - churn) / sum MRR start,
-    for all accounts. The contribution of component c in segment s is
-    ``sign_c * (amount_{c,s,recent} / start_recent - amount_{c,s,before} / start_before)``;
-    contributions add up to the change in NRR exactly.
-    Returns None when fewer than ``2 * window`` complete months with a base exist.
-    """
-    frame = con.execute(
-        """
-        select month, segment, mrr_start, mrr_expansion, mrr_contraction, mrr_churned
-        from mart_kpis_monthly
-        where is_complete_month
-        order by month
-        """
-    ).df()
-    months = sorted(frame.loc[(frame["segment"] == "All") & (frame["mrr_start"] > 0), "month"].unique())
-    if len(months) < 2 * window:
-        return None
-    recent, before = months[-window:], months[-2 * window : -window]
-    everyone = frame[frame["segment"] == "All"]
-    start_recent = float(everyone[everyone["month"].isin(recent)]["mrr_start"].sum())
-    start_before = float(everyone[everyone["month"].isin(before)]["mrr_start"].sum())
-    contributions = []
-    by_segment = frame[frame["segment"] != "All"]
-    for segment, group in by_segment.groupby("segment"):
-        for column, label, sign in NRR_COMPONENTS:
-            now = float(group[group["month"].isin(recent)][column].sum()) / start_recent
-            then = float(group[group["month"].isin(before)][column].sum()) / start_before
-            contributions.append({"segment": segment, "component": label, "contribution": sign * (now - then)})
-    nrr = {}
-    for name, window_months, start in (("recent", recent, start_recent), ("before", before, start_before)):
-        rows = everyone[everyone["month"].isin(window_months)]
-        nrr[name] = (start + float(rows["mrr_expansion"].sum()) - float(rows["mrr_contraction"].sum())
-                     - float(rows["mrr_churned"].sum())) / start  # fmt: skip
-    return {
-        "nrr_recent": nrr["recent"],
-        "nrr_before": nrr["before"],
-        "recent_months": (recent[0], recent[-1]),
-        "before_months": (before[0], before[-1]),
-        "contributions": pd.DataFrame(contributions).sort_values("contribution"),
-    }
+    return nrr_change_text(pooled_nrr_change(con, window), window)
 
 
-def nrr_change_sentence(con: duckdb.DuckDBPyConnection, window: int = 3) -> str:
+def nrr_change_text(result: NrrChange | None, window: int = 3) -> str:
     """E.g. "Monthly NRR averaged 98.9% over Jul-Sep 2026, down 0.6 points on the three months
-    before, driven mostly by more churn in SMB (-0.4 points)."."""
-    result = pooled_nrr_change(con, window)
+    before, driven mostly by more churn in SMB (-0.4 points)."
+
+    ``result`` is :func:`cskpi_analysis.kpis.pooled_nrr_change` over ``window`` months (None when
+    the history is too short for two windows).
+    """
     if result is None:
         return f"Not enough complete months yet to compare NRR over two {window}-month windows."
-    change = result["nrr_recent"] - result["nrr_before"]
-    first, last = result["recent_months"]
-    contributions: pd.DataFrame = result["contributions"]
+    change = result.change
+    first, last = result.recent_months
+    contributions = result.contributions
     direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
     driver = contributions.iloc[-1] if change > 0 else contributions.iloc[0]
     more_or_less = {
@@ -98,7 +61,7 @@ def nrr_change_sentence(con: duckdb.DuckDBPyConnection, window: int = 3) -> str:
         ("churn", True): "less churn", ("churn", False): "more churn",
     }[(driver["component"], driver["contribution"] > 0)]  # fmt: skip
     sentence = (
-        f"Monthly NRR averaged {percent(result['nrr_recent'])} over {month_label(first)} to {month_label(last)}, "
+        f"Monthly NRR averaged {percent(result.recent.value)} over {month_label(first)} to {month_label(last)}, "
         f"{direction} {abs(100 * change):.1f} points on the {window} months before"
     )
     if abs(change) < 0.0005:

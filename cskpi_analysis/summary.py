@@ -23,20 +23,18 @@ from typing import Literal
 
 import pandas as pd
 
+from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.narrative import percent, user_text
 from cskpi_analysis.warehouse import Reader, Warehouse
 
 Cadence = Literal["month", "quarter"]
 
-#: The scorecard, in reporting order: (catalogue id, label, unit, higher is better). Five KPIs,
+#: The scorecard, in reporting order: (catalogue id, label, unit, higher is better), from the
+#: catalogue (``scorecard``, ``scorecard_label``, ``unit``, ``higher_is_better``). Five KPIs,
 #: within the five to eight a leadership page should carry (seed 002).
-SCORECARD: tuple[tuple[str, str, str, bool], ...] = (
-    ("monthly_recurring_revenue", "MRR", "money", True),
-    ("net_revenue_retention_t12m", "NRR (T12M)", "rate", True),
-    ("gross_revenue_retention_t12m", "GRR (T12M)", "rate", True),
-    ("logo_churn_rate", "Logo churn (monthly)", "rate", False),
-    ("mrr_at_risk", "MRR at risk (3 months)", "money", False),
+SCORECARD: tuple[tuple[str, str, str, bool], ...] = tuple(
+    (k.id, k.scorecard_label, k.unit, bool(k.higher_is_better)) for k in catalogue.scorecard()
 )
 
 #: Months back for each comparison column, per cadence.

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from cskpi_analysis.config import AnalysisConfig
-from cskpi_analysis.kpis import headline_frame
+from cskpi_analysis.kpis import NrrChange, Pooled, headline_frame, pooled_nrr_change
 from cskpi_analysis.narrative import (
     cohort_sentence,
     gap_sentence,
     nrr_change_sentence,
+    nrr_change_text,
     percent,
     points,
-    pooled_nrr_change,
     retention_level_sentence,
 )
 from cskpi_analysis.warehouse import build_marts
@@ -48,9 +48,28 @@ def contraction_in_enterprise(tmp_path):
 
 def test_nrr_change_contributions_add_up_to_the_change(contraction_in_enterprise):
     result = pooled_nrr_change(contraction_in_enterprise, window=3)
-    assert result["nrr_before"] == pytest.approx(1.0)
-    assert result["nrr_recent"] == pytest.approx(2100 / 2500)
-    assert result["contributions"]["contribution"].sum() == pytest.approx(result["nrr_recent"] - result["nrr_before"])
+    assert result.before.value == pytest.approx(1.0)
+    assert result.recent.value == pytest.approx(2100 / 2500)
+    # both counts come back with the pooled value: 2100 kept of 2500 at the start (see the fixture)
+    assert (result.recent.numerator, result.recent.denominator, result.recent.months) == (2100.0, 2500.0, 3)
+    assert result.contributions["contribution"].sum() == pytest.approx(result.change)
+
+
+def test_nrr_change_text_words_numbers_without_a_connection():
+    # numbers of the contraction_in_enterprise fixture, typed here: NRR 1.0 (Feb-Apr) -> 0.84 (May-Jul),
+    # the whole change being Enterprise contraction (-400 / 2500 = -0.16)
+    change = NrrChange(
+        recent=Pooled(0.84, 2100.0, 2500.0, 3),
+        before=Pooled(1.0, 3300.0, 3300.0, 3),
+        recent_months=(dt.date(2024, 5, 1), dt.date(2024, 7, 1)),
+        before_months=(dt.date(2024, 2, 1), dt.date(2024, 4, 1)),
+        contributions=pd.DataFrame([{"segment": "Enterprise", "component": "contraction", "contribution": -0.16}]),
+    )
+    assert nrr_change_text(change, window=3) == (
+        "Monthly NRR averaged 84.0% over May 2024 to Jul 2024, down 16.0 points on the 3 months before, "
+        "driven mostly by more contraction in Enterprise (-16.0 points)."
+    )
+    assert nrr_change_text(None, window=3).startswith("Not enough complete months")
 
 
 def test_nrr_change_sentence_names_direction_driver_and_segment(contraction_in_enterprise):
