@@ -36,6 +36,30 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
+def spark_session() -> Iterator[object]:
+    """A local SparkSession shared by the Spark tests; skips without PySpark and Java, unless
+    CSKPI_REQUIRE_SPARK=1 (CI) makes that a failure."""
+    import shutil
+
+    missing = []
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing.append("PySpark (pip install 'cskpi[spark]')")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing.append("Java 17 (apt-get install openjdk-17-jre-headless)")
+    if missing:
+        if os.environ.get("CSKPI_REQUIRE_SPARK") == "1":
+            pytest.fail(f"CSKPI_REQUIRE_SPARK=1 but {' and '.join(missing)} missing")
+        pytest.skip(f"{' and '.join(missing)} missing; set CSKPI_REQUIRE_SPARK=1 to make this a failure")
+    from cskpi_analysis.spark import session
+
+    spark = session("local[2]", app_name="cskpi-tests")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="session")
 def serve() -> Iterator[Callable[[Path], str]]:
     """Serve folders on 127.0.0.1 (a free port each); returns the base URL. All servers stop at session end."""
     servers = []

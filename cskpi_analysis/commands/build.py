@@ -6,14 +6,21 @@ read-only while it is up to date (same files, cskpi.toml and cskpi version) and 
 only when it is missing or stale. Without --db it is kept outside the data folder, in
 $CSKPI_CACHE_DIR (default ~/.cache/cskpi). The file is written atomically: it appears only
 once every check has passed.
+
+With --engine spark the same SQL models, transpiled to Spark SQL, run on a SparkSession
+(local[*] by default; --master URL, or spark-submit's settings, for a cluster) and each mart
+is written as Parquet under OUT/<mart>/ (needs: pip install 'cskpi[spark]' and Java 17).
+The folder is validated first, by the same contract; OUT appears only once every check passed.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from cskpi_analysis.commands._common import add_data_dir
+from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.sources import quote_identifier
 
 NAME = "build"
@@ -23,9 +30,21 @@ HELP = "build the folder's warehouse (the KPI marts in a DuckDB file) if missing
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--force", action="store_true", help="rebuild even if the warehouse is up to date")
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb: the warehouse file the notebooks read (default); spark: Parquet marts under --out",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="with --engine spark: folder of the Parquet marts")
+    parser.add_argument("--master", default=None, help="with --engine spark: Spark master URL (default local[*])")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return _run_spark(args)
+    if args.out is not None or args.master is not None:
+        raise AnalysisError("--out and --master go with --engine spark")
     from cskpi_analysis.warehouse import open_warehouse
 
     started = time.perf_counter()
@@ -38,4 +57,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"{table:32s} {count:>12,} rows")
         seconds = time.perf_counter() - started
         print(f"warehouse {wh.path} (as_of {wh.config.as_of}); all reconciliation checks passed; {seconds:.1f} s")
+    return 0
+
+
+def _run_spark(args: argparse.Namespace) -> int:
+    from cskpi_analysis import spark
+
+    if args.out is None:
+        raise AnalysisError("--engine spark writes Parquet marts: give the folder with --out OUT")
+    if args.db is not None:
+        raise AnalysisError("--db is the DuckDB warehouse file; with --engine spark give --out OUT")
+    result = spark.build(args.data_dir, args.out, master=args.master)
+    for table, count in sorted(result.row_counts.items()):
+        print(f"{table:32s} {count:>12,} rows")
+    print(
+        f"Parquet marts in {result.out} (Spark {result.master}); all reconciliation checks passed; "
+        f"{result.seconds:.1f} s"
+    )
     return 0

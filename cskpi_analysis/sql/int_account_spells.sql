@@ -15,18 +15,23 @@ with subscriptions as (
 ),
 
 ordered as (
-    -- the furthest end reached by the account's earlier subscriptions (null end = open-ended)
+    -- the furthest end reached by the account's earlier subscriptions (null end = open-ended).
+    -- Order: by start, then ended before open-ended (null end last), written with explicit
+    -- "nulls first" where no null is left to place, so that every engine orders alike (BigQuery cannot
+    -- write DuckDB's default NULLS LAST inside a window).
     select
         account_id,
         start_date,
         end_date,
-        row_number() over (partition by account_id order by start_date, end_date) as position,
+        row_number() over (
+            partition by account_id order by start_date nulls first, end_date is null nulls first, end_date nulls first
+        ) as position,
         max(end_date) over (
-            partition by account_id order by start_date, end_date
+            partition by account_id order by start_date nulls first, end_date is null nulls first, end_date nulls first
             rows between unbounded preceding and 1 preceding
         ) as previous_max_end_date,
         max(case when end_date is null then 1 else 0 end) over (
-            partition by account_id order by start_date, end_date
+            partition by account_id order by start_date nulls first, end_date is null nulls first, end_date nulls first
             rows between unbounded preceding and 1 preceding
         ) as previous_open_ended
     from subscriptions
@@ -49,7 +54,7 @@ numbered as (
     select
         flagged.*,
         sum(opens_spell) over (
-            partition by account_id order by start_date, end_date
+            partition by account_id order by start_date nulls first, end_date is null nulls first, end_date nulls first
             rows between unbounded preceding and current row
         ) as spell_number
     from flagged

@@ -14,10 +14,14 @@ bounds as (
     where start_date <= cast($as_of as date)
 ),
 
+series as (
+    select unnest(generate_series(bounds.first_month, bounds.last_month, interval 1 month)) as month_start
+    from bounds
+),
+
 calendar as (
     select cast(month_start as date) as month
-    from bounds,
-        generate_series(bounds.first_month, bounds.last_month, interval 1 month) as series (month_start)
+    from series
 ),
 
 final as (
