@@ -246,7 +246,7 @@ def build(
 
     ``config`` (with ``as_of`` resolved) skips validation, for callers that validated already.
     """
-    from cskpi_analysis.warehouse import _source_presence, model_parameters
+    from cskpi_analysis.warehouse._parameters import _source_presence, model_parameters
 
     data_dir = Path(data_dir)
     out = Path(out)

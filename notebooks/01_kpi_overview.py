@@ -23,7 +23,6 @@ def _():
     from cskpi_analysis import (
         catalogue,
         charts,
-        charts_kpis,
         indicators,
         kpis,
         narrative,
@@ -31,6 +30,7 @@ def _():
         stage_kpis,
         summary,
     )
+    from cskpi_analysis.charts import kpis as charts_kpis
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()

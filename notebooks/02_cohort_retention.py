@@ -20,7 +20,8 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import charts, charts_kpis, kpis, narrative
+    from cskpi_analysis import charts, kpis, narrative
+    from cskpi_analysis.charts import kpis as charts_kpis
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()

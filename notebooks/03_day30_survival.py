@@ -22,7 +22,8 @@ def _():
     import marimo as mo
     import pandas as pd
 
-    from cskpi_analysis import charts, charts_survival, narrative, survival
+    from cskpi_analysis import charts, narrative, survival
+    from cskpi_analysis.charts import survival as charts_survival
     from cskpi_analysis.narrative import versions_footer
     from cskpi_analysis.notebook import warehouse
 

@@ -23,7 +23,8 @@ def _(mo):
 def _():
     import marimo as mo
 
-    from cskpi_analysis import charts, charts_indicators, indicators, narrative
+    from cskpi_analysis import charts, indicators, narrative
+    from cskpi_analysis.charts import indicators as charts_indicators
     from cskpi_analysis.notebook import warehouse
 
     charts.enable_theme()

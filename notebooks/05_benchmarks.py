@@ -22,7 +22,8 @@ def _():
     import marimo as mo
     import pandas as pd
 
-    from cskpi_analysis import benchmarks, charts, charts_benchmarks, kpis, narrative
+    from cskpi_analysis import benchmarks, charts, kpis, narrative
+    from cskpi_analysis.charts import benchmarks as charts_benchmarks
     from cskpi_analysis.narrative import versions_footer
     from cskpi_analysis.notebook import warehouse
 

@@ -1,4 +1,4 @@
-"""Tests of the benchmarks chart and its text companions (cskpi_analysis/charts_benchmarks.py): specs, not pixels."""
+"""Tests of the benchmarks chart and its text companions (cskpi_analysis/charts/benchmarks.py): specs, not pixels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from cskpi_analysis.charts_benchmarks import (
+from cskpi_analysis.charts.benchmarks import (
     STATUS_COLOURS,
     benchmark_position_chart,
     comparison_labels,

@@ -1,4 +1,4 @@
-"""Tests of the leading-indicator chart builders (cskpi_analysis/charts_indicators.py), rendered by vl-convert."""
+"""Tests of the leading-indicator chart builders (cskpi_analysis/charts/indicators.py), rendered by vl-convert."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import vl_convert as vlc
 
-from cskpi_analysis.charts_indicators import matrix_dot_chart, matrix_heatmap
+from cskpi_analysis.charts.indicators import matrix_dot_chart, matrix_heatmap
 
 
 def _x_axis_range(chart) -> str:

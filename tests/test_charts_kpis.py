@@ -1,4 +1,4 @@
-"""Tests of the chart builders (cskpi_analysis/charts_kpis.py): specs, not pixels."""
+"""Tests of the chart builders (cskpi_analysis/charts/kpis.py): specs, not pixels."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from cskpi_analysis.charts_kpis import cohort_heatmap, daily_activity_chart, mrr_bridge_chart, rate_trend_chart
+from cskpi_analysis.charts.kpis import cohort_heatmap, daily_activity_chart, mrr_bridge_chart, rate_trend_chart
 
 
 def test_rate_trend_chart_carries_numerator_and_denominator_in_the_tooltip():

@@ -1,11 +1,11 @@
-"""Tests of the survival chart builders (cskpi_analysis/charts_survival.py), rendered by vl-convert."""
+"""Tests of the survival chart builders (cskpi_analysis/charts/survival.py), rendered by vl-convert."""
 
 from __future__ import annotations
 
 import pandas as pd
 import vl_convert as vlc
 
-from cskpi_analysis.charts_survival import forest_plot
+from cskpi_analysis.charts.survival import forest_plot
 
 
 def test_forest_plot_shows_each_behaviour_label_in_full():

@@ -1,7 +1,7 @@
-"""The warehouse is built once and read many times (cskpi_analysis/warehouse.py).
+"""The warehouse is built once and read many times (cskpi_analysis/warehouse/).
 
 Every test counts real calls: validation (``validate._validate``) and builds
-(``warehouse._build_file``) are wrapped with counters, so "opened without rebuilding"
+(``warehouse._build._build_file``) are wrapped with counters, so "opened without rebuilding"
 is an observed fact, not an assumption.
 """
 
@@ -17,14 +17,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cskpi_analysis import kpis, survival
+from cskpi_analysis import kpis, narrative, stats, survival
 from cskpi_analysis import validate as validate_module
 from cskpi_analysis import warehouse as wh_module
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError, ConfigError
 from cskpi_analysis.models import PERSISTED, load_models
-from cskpi_analysis.warehouse import build_marts, open_warehouse
-from tests.test_kpis import write_folder
+from cskpi_analysis.warehouse import _build, _fingerprint, _open, _warehouse, build_marts, open_warehouse
+from tests.helpers import write_folder
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
@@ -34,7 +34,7 @@ DEMO = REPO / "data" / "demo"
 def counted(monkeypatch):
     """Counters of validations and builds actually run."""
     calls = {"validate": 0, "build": 0}
-    real_validate, real_build = validate_module._validate, wh_module._build_file
+    real_validate, real_build = validate_module._validate, _build._build_file
 
     def counting_validate(*args, **kwargs):
         calls["validate"] += 1
@@ -45,7 +45,7 @@ def counted(monkeypatch):
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(validate_module, "_validate", counting_validate)
-    monkeypatch.setattr(wh_module, "_build_file", counting_build)
+    monkeypatch.setattr(_open, "_build_file", counting_build)  # where open_warehouse looks it up
     return calls
 
 
@@ -215,7 +215,7 @@ def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(fold
         wh.cached("probe", compute)
     with open_warehouse(folder, database=db) as wh:
         assert wh.cached("probe", compute)["x"].tolist() == [1]  # kept: not computed again
-    monkeypatch.setattr(wh_module, "_module_digest", lambda function: "changed")
+    monkeypatch.setattr(_warehouse, "_module_digest", lambda function: "changed")  # where Warehouse.cached looks it up
     with open_warehouse(folder, database=db) as wh:
         assert wh.cached("probe", compute)["x"].tolist() == [2]
     assert len(calls) == 2
@@ -230,18 +230,33 @@ def test_a_kept_result_of_a_subpackage_depends_on_every_module_it_may_call(monke
     from cskpi_analysis.indicators import _matrix
     from cskpi_analysis.survival import _cox, _km
 
-    digest = wh_module._module_digest
+    digest = _fingerprint._module_digest
     cox, km, matrix = digest(_cox.cox_model), digest(_km.kaplan_meier_curves), digest(_matrix.outcome_matrix)
     assert cox == km  # one subpackage, one digest
     assert cox != matrix
     # a top-level module is hashed alone: two functions of one module share a digest
-    assert digest(wh_module.open_warehouse) == digest(wh_module.connect)
+    text = digest(narrative.user_text)
+    assert text == digest(narrative.markdown_text) != digest(stats.wilson_interval)
     # an edit to stats.py (simulated by reading it with one more byte) changes the Cox digest
-    stats = Path(wh_module.__file__).with_name("stats.py")
+    stats_file = Path(stats.__file__)
     read = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: read(self) + (b"#" if self == stats else b""))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read(self) + (b"#" if self == stats_file else b""))
     assert digest(_cox.cox_model) != cox
-    assert digest(wh_module.open_warehouse) == digest(wh_module.connect)
+    assert digest(narrative.user_text) == digest(narrative.markdown_text) == text  # not in a subpackage
+
+
+def test_the_code_version_covers_every_module_of_the_warehouse_package(monkeypatch):
+    # a warehouse is stale when the code that builds it changes: an edit to any file of warehouse/
+    # (simulated by reading it with one more byte) must change the code version
+    before = wh_module.code_version()
+    read = Path.read_bytes
+    modules = sorted(Path(wh_module.__file__).parent.glob("*.py"))
+    assert {m.name for m in modules} >= {"__init__.py", "_build.py", "_open.py", "_warehouse.py"}
+    for module in modules:
+        monkeypatch.setattr(Path, "read_bytes", lambda self, m=module: read(self) + (b"#" if self == m else b""))
+        assert wh_module.code_version() != before, f"{module.name} is not in the code version"
+    monkeypatch.setattr(Path, "read_bytes", read)
+    assert wh_module.code_version() == before
 
 
 def test_a_kept_result_may_be_named_after_any_segment(folder, tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, diagonal_line, reference_rule
+from cskpi_analysis.charts._theme import BAD, CATEGORY_PALETTE, diagonal_line, reference_rule
 
 __all__ = [
     "activity_share_chart",

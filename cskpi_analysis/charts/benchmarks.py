@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from cskpi_analysis import catalogue
-from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, NEUTRAL
+from cskpi_analysis.charts._theme import BAD, CATEGORY_PALETTE, GOOD, NEUTRAL
 from cskpi_analysis.narrative import markdown_text, user_text
 
 __all__ = [

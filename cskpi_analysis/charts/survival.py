@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import diagonal_line, reference_rule
+from cskpi_analysis.charts._theme import diagonal_line, reference_rule
 
 __all__ = ["calibration_chart", "forest_plot", "km_chart", "ttfv_chart"]
 

@@ -1,4 +1,4 @@
-"""Charts: one shared altair theme, and (below the theme) the chart builders.
+"""The shared altair theme, palette and reference marks of every chart.
 
 Every chart in the notebooks goes through :func:`enable_theme` first, so the
 reports and the Jupyter copies look the same: readable type, a colour-blind-safe

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from cskpi_analysis.charts import BAD, CATEGORY_PALETTE, GOOD, reference_rule
+from cskpi_analysis.charts._theme import BAD, CATEGORY_PALETTE, GOOD, reference_rule
 
 
 def rate_trend_chart(
