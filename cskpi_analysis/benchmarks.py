@@ -58,7 +58,7 @@ import pandas as pd
 
 from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError, DataContractError
-from cskpi_analysis.kpis import pooled
+from cskpi_analysis.kpis import pooled, segment_hint
 from cskpi_analysis.narrative import user_text
 
 #: Columns of the benchmarks file, in order.
@@ -815,8 +815,11 @@ def reconciliation_sentences(comparison: pd.DataFrame) -> list[str]:
 def _latest_complete(frame: pd.DataFrame, segment: str, name: str) -> pd.DataFrame:
     rows = frame[frame["segment"] == segment]
     if rows.empty:
-        known = ", ".join(sorted(map(str, frame["segment"].unique())))
-        raise AnalysisError(f"{name} has no rows for segment {segment!r}; segments present: {known or 'none'}")
+        present = sorted(map(str, frame["segment"].unique()))
+        raise AnalysisError(
+            f"{name} has no rows for segment {segment!r}{segment_hint(segment, present)}; "
+            f"segments present: {', '.join(present) or 'none'}"
+        )
     complete = rows[rows["is_complete_month"].astype(bool)] if "is_complete_month" in rows else rows
     if complete.empty:
         raise AnalysisError(f"{name} has no complete month for segment {segment!r}")

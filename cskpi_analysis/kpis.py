@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,7 +40,7 @@ import pandas as pd
 
 from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.warehouse import Reader, Warehouse
+from cskpi_analysis.warehouse import Reader, Warehouse, kept
 
 CohortGrain = Literal["month", "quarter"]
 
@@ -105,26 +106,63 @@ def _frame(con: Reader, sql: str, parameters: dict[str, Any] | None = None) -> p
     return con.execute(sql, parameters or {}).df()
 
 
+def _segment_names(con: Reader) -> pd.DataFrame:
+    return _frame(con, "select distinct segment from mart_kpis_monthly where segment <> 'All' order by segment")
+
+
 def segments(con: Reader) -> list[str]:
-    """Segments present in the data, 'All' first."""
-    rows = con.execute("select distinct segment from mart_kpis_monthly where segment <> 'All' order by segment")
-    return ["All", *(r[0] for r in rows.fetchall())]
+    """Segments present in the data, 'All' first (kept beside a warehouse file: read once)."""
+    return ["All", *kept(con, "segments", _segment_names)["segment"]]
+
+
+def segment_hint(segment: object, known: Sequence[str]) -> str:
+    """`` (did you mean 'SMB'?)`` when ``segment`` matches a known segment but for case and
+    surrounding white space, else ""."""
+    if not isinstance(segment, str):
+        return ""
+    wanted = segment.strip().casefold()
+    matches = [name for name in known if name.casefold() == wanted and name != segment]
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def check_segment(con: Reader, segment: str) -> None:
+    """Refuse a segment the data does not have: the one segment rule of every reader.
+
+    Every reader that takes a ``segment`` (here, in :mod:`~cskpi_analysis.stage_kpis`,
+    :mod:`~cskpi_analysis.overview`, :mod:`~cskpi_analysis.summary` and
+    :func:`cskpi_analysis.indicators.worklist`) calls it first, so a misspelt segment is an
+    error everywhere instead of an empty frame or NaN. ``'All'`` is always known; the others
+    are :func:`segments` (the segments of ``mart_kpis_monthly``), matched exactly.
+
+    Raises
+    ------
+    AnalysisError
+        ``unknown segment 'Smb' (did you mean 'SMB'?); the data has All, Enterprise, SMB``:
+        the segment, the case-insensitive match if there is one, and the known segments.
+    """
+    if segment == "All":
+        return
+    known = segments(con)
+    if segment not in known:
+        raise AnalysisError(
+            f"unknown segment {segment!r}{segment_hint(segment, known)}; the data has {', '.join(known)}"
+        )
 
 
 def kpis_monthly(con: Reader, segment: str = "All", months: int | None = None) -> pd.DataFrame:
     """``mart_kpis_monthly`` for one segment, oldest month first; the last ``months`` if given."""
+    check_segment(con, segment)
     frame = _frame(
         con,
         "select * from mart_kpis_monthly where segment = $segment order by month",
         {"segment": segment},
     )
-    if frame.empty and segment not in segments(con):
-        raise AnalysisError(f"unknown segment {segment!r}; the data has {', '.join(segments(con))}")
     return frame.tail(months).reset_index(drop=True) if months else frame
 
 
 def retention_t12m(con: Reader, segment: str = "All") -> pd.DataFrame:
     """``mart_retention_t12m`` for one segment, oldest month first."""
+    check_segment(con, segment)
     return _frame(
         con, "select * from mart_retention_t12m where segment = $segment order by month", {"segment": segment}
     )
@@ -134,6 +172,7 @@ def cohort_retention(con: Reader, grain: CohortGrain = "month", segment: str = "
     """``mart_cohort_retention`` for one cohort grain and segment."""
     if grain not in ("month", "quarter"):
         raise AnalysisError(f"cohort grain must be 'month' or 'quarter', got {grain!r}")
+    check_segment(con, segment)
     return _frame(
         con,
         "select * from mart_cohort_retention where cohort_grain = $grain and segment = $segment "
@@ -148,6 +187,7 @@ def average_retention_curve(con: Reader, grain: CohortGrain = "month", segment: 
     ``logo_retention = sum(accounts_active) / sum(accounts_at_start)`` over the cohorts whose
     cell is complete, so large cohorts weigh more; ``revenue_retention`` likewise with MRR.
     """
+    check_segment(con, segment)
     return _frame(
         con,
         """
@@ -194,6 +234,7 @@ def headline_kpis(con: Reader, segment: str = "All") -> list[Kpi]:
     last 12 complete months: sum of numerators / sum of denominators (a month with a
     larger base weighs more), which is the average monthly rate of the year.
     """
+    check_segment(con, segment)
     month = latest_complete_month(con)
     if month is None:
         return []
@@ -308,6 +349,7 @@ def mrr_bridge(con: Reader, segment: str = "All", months: int = 12) -> pd.DataFr
     Columns: ``step`` (MRR at start, New, Expansion, Reactivation, Contraction, Churn,
     MRR at end), ``amount`` (signed), ``start``/``end`` (running total before/after).
     """
+    check_segment(con, segment)
     frame = _frame(
         con,
         """
@@ -422,8 +464,7 @@ def sensitivity(wh: Warehouse, segment: str = "All") -> pd.DataFrame:
     percentage points (``<alternative> (pp)``). Computed once for all segments
     (:func:`sensitivity_table`).
     """
+    check_segment(wh, segment)
     table = sensitivity_table(wh)
-    if segment not in set(table["segment"]):
-        raise AnalysisError(f"unknown segment {segment!r}; the data has {', '.join(segments(wh))}")
     out = table[table["segment"] == segment].drop(columns="segment").reset_index(drop=True)
     return out.astype({c: "float64" for c in out.columns if c not in ("kpi", "label")})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from cskpi_analysis.kpis import check_segment
 from cskpi_analysis.narrative import percent, user_text
 from cskpi_analysis.warehouse import Reader, kept
 
@@ -27,6 +28,7 @@ def health_distribution(con: duckdb.DuckDBPyConnection, segment: str = "All") ->
     Columns: ``band``, ``accounts``, ``share`` (of scored accounts), ``mrr``, ``mrr_share``.
     Accounts with no score in the 92 days before the month end form the band ``No recent score``.
     """
+    check_segment(con, segment)
 
     def distribution(con: Reader) -> pd.DataFrame:  # per segment: a segment change reads four rows back
         return _distribution(kept(con, "latest_health_scores", _latest_scores), segment)
@@ -117,6 +119,7 @@ def largest_movements(
     """
     if movement not in ("churn", "contraction", "expansion", "reactivation"):
         raise ValueError(f"unknown movement {movement!r}")
+    check_segment(con, segment)
 
     def recent_movements(con: Reader) -> pd.DataFrame:  # a function of this module: its code keys the result
         return _recent_movements(con, months=months)

@@ -38,6 +38,7 @@ import pandas as pd
 
 from cskpi_analysis.catalogue import STAGES, stage_kpis
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.kpis import check_segment
 
 PeriodGrain = Literal["month", "quarter"]
 
@@ -53,15 +54,9 @@ def _check_stage(stage: str) -> None:
         raise AnalysisError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
 
 
-def _check_segment(con: duckdb.DuckDBPyConnection, segment: str) -> None:
-    known = [r[0] for r in con.execute("select distinct segment from mart_kpis_monthly order by segment").fetchall()]
-    if segment not in known:
-        raise AnalysisError(f"unknown segment {segment!r}; the data has {', '.join(known)}")
-
-
 def stage_kpis_monthly(con: duckdb.DuckDBPyConnection, stage: str | None = None, segment: str = "All") -> pd.DataFrame:
     """``mart_stage_kpis_monthly`` for one segment (and one stage's KPIs), long format, oldest first."""
-    _check_segment(con, segment)
+    check_segment(con, segment)
     frame = con.execute(
         "select * from mart_stage_kpis_monthly where segment = $segment order by kpi_id, month", {"segment": segment}
     ).df()
@@ -140,7 +135,7 @@ def net_promoter_score(
     """
     if grain not in ("month", "quarter"):
         raise AnalysisError(f"NPS grain must be 'month' or 'quarter', got {grain!r}")
-    _check_segment(con, segment)
+    check_segment(con, segment)
     return con.execute(
         "select * from mart_stage_nps where period_grain = $grain and segment = $segment order by period",
         {"grain": grain, "segment": segment},
@@ -149,7 +144,7 @@ def net_promoter_score(
 
 def feature_adoption(con: duckdb.DuckDBPyConnection, segment: str = "All", feature: str | None = None) -> pd.DataFrame:
     """``mart_stage_feature_adoption`` for one segment (and one feature), oldest month first."""
-    _check_segment(con, segment)
+    check_segment(con, segment)
     frame = con.execute(
         "select * from mart_stage_feature_adoption where segment = $segment order by feature, month",
         {"segment": segment},
@@ -177,7 +172,7 @@ def stage_view(con: duckdb.DuckDBPyConnection, stage: str, segment: str = "All")
     Columns: :data:`STAGE_VIEW_COLUMNS`.
     """
     _check_stage(stage)
-    _check_segment(con, segment)
+    check_segment(con, segment)
     latest = _latest_complete_month(con)
     values = con.execute(
         """

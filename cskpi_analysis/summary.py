@@ -25,6 +25,7 @@ import pandas as pd
 
 from cskpi_analysis import catalogue
 from cskpi_analysis.errors import AnalysisError
+from cskpi_analysis.kpis import check_segment
 from cskpi_analysis.narrative import percent, user_text
 from cskpi_analysis.warehouse import Reader, Warehouse
 
@@ -338,6 +339,7 @@ def market_sentence(con: Reader) -> str:
 
 def renewals_due(con: Reader, segment: str = "All", limit: int | None = None) -> pd.DataFrame:
     """Annual subscriptions renewing in the next 90 days (``mart_renewals_due``), largest MRR first."""
+    check_segment(con, segment)
     frame = con.execute(
         """
         select account_id, account_name, segment, plan, renewal_date, days_to_renewal,

@@ -11,6 +11,10 @@ import pytest
 
 from cskpi_analysis.report import Report, build_reports, find_chromium, find_notebooks, report_server
 
+# helpers shared by the test modules (write_folder, build, benchmark_marts): tests/helpers.py; registered
+# so that an assert in a helper reports its values as a test's own assert does
+pytest.register_assert_rewrite("tests.helpers")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 FIXTURE_NOTEBOOKS = FIXTURES / "notebooks"
@@ -109,3 +113,20 @@ def _warehouse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
         os.environ.pop("CSKPI_CACHE_DIR", None)
     else:
         os.environ["CSKPI_CACHE_DIR"] = previous
+
+
+#: Session fixtures that take minutes (demo_reports exports every real notebook on data/demo): a test using
+#: one must be marked slow, so that `pytest -m "not slow"` never waits for them (CI runs every test anyway).
+SLOW_FIXTURES = frozenset({"demo_reports"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            f"mark these @pytest.mark.slow: they use {', '.join(sorted(SLOW_FIXTURES))}: {', '.join(unmarked)}"
+        )

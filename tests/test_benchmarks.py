@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import json
 import math
 
 import pandas as pd
@@ -26,6 +26,7 @@ from cskpi_analysis.benchmarks import (
     verdict_from_benchmark,
 )
 from cskpi_analysis.errors import AnalysisError, DataContractError
+from tests.helpers import benchmark_marts, write_folder
 
 MONTH = "2026-08-01"
 
@@ -317,45 +318,8 @@ def test_sentence_skips_comparisons_without_a_verdict():
 # --------------------------------------------------------------------------- from the marts
 
 
-def _marts() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """14 months of an 'All' segment: 13 complete, the last (2026-09) incomplete."""
-    months = pd.date_range("2025-08-01", periods=14, freq="MS")
-    kpis_monthly = pd.DataFrame(
-        {
-            "month": months.date,
-            "segment": "All",
-            "accounts_start": 100,
-            "logo_churn_rate_numerator": [9]
-            + [2] * 11
-            + [3, 50],  # churned accounts; the first and the incomplete last month fall outside the window
-            "logo_churn_rate_denominator": 100,
-            "mrr_start": 10_000.0,
-            "gross_mrr_churn_rate_numerator": 100.0,
-            "gross_mrr_churn_rate_denominator": 10_000.0,
-            "grr_numerator": 9_900.0,
-            "grr_denominator": 10_000.0,
-            "nrr_numerator": 10_050.0,
-            "nrr_denominator": 10_000.0,
-            "is_complete_month": [True] * 13 + [False],
-        }
-    )
-    retention_t12m = pd.DataFrame(
-        {
-            "month": [dt.date(2026, 8, 1), dt.date(2026, 9, 1)],
-            "segment": "All",
-            "grr_t12m_numerator": [9_000.0, 1.0],
-            "grr_t12m_denominator": [10_000.0, 1.0],
-            "nrr_t12m_numerator": [10_300.0, 1.0],
-            "nrr_t12m_denominator": [10_000.0, 1.0],
-            "logo_retention_t12m_numerator": [88.0, 1.0],
-            "logo_retention_t12m_denominator": [100.0, 1.0],
-        }
-    )
-    return kpis_monthly, retention_t12m
-
-
 def test_user_kpis_come_from_the_latest_complete_month_with_pooled_monthly_churn():
-    kpis = {(k.kpi, k.form): k for k in user_kpis_from_marts(*_marts())}
+    kpis = {(k.kpi, k.form): k for k in user_kpis_from_marts(*benchmark_marts())}
     churn = kpis[("logo_churn_rate", "monthly_rate")]
     # window 2025-09 .. 2026-08: 10 months of 2 + 2026-07 = 2 + 2026-08 = 3 -> 2*11 + 3 = 25 churned of 12*100 = 1200
     assert (churn.numerator, churn.denominator) == (25.0, 1200.0)
@@ -368,38 +332,65 @@ def test_user_kpis_come_from_the_latest_complete_month_with_pooled_monthly_churn
 
 
 def test_user_kpis_leave_out_t12m_kpis_without_a_year_of_history():
-    kpis_monthly, retention_t12m = _marts()
+    kpis_monthly, retention_t12m = benchmark_marts()
     kpis = user_kpis_from_marts(kpis_monthly, retention_t12m.iloc[1:])
     assert {k.form for k in kpis} == {"monthly_rate"}
 
 
 def test_user_kpis_from_marts_refuse_an_unknown_segment():
     with pytest.raises(AnalysisError, match="segments present: All"):
-        user_kpis_from_marts(*_marts(), segment="Enterprise")
+        user_kpis_from_marts(*benchmark_marts(), segment="Enterprise")
 
 
 def test_user_kpis_from_marts_do_not_modify_the_marts():
-    kpis_monthly, retention_t12m = _marts()
+    kpis_monthly, retention_t12m = benchmark_marts()
     before = kpis_monthly.copy()
     user_kpis_from_marts(kpis_monthly, retention_t12m)
     pd.testing.assert_frame_equal(kpis_monthly, before)
 
 
 def test_average_acv_is_twelve_times_mrr_per_account():
-    assert average_acv_from_marts(_marts()[0]) == pytest.approx(1_200.0)  # 12 * 10,000 / 100
+    assert average_acv_from_marts(benchmark_marts()[0]) == pytest.approx(1_200.0)  # 12 * 10,000 / 100
 
 
 # --------------------------------------------------------------------------- the command
 
 
-def test_the_benchmarks_command_declares_its_interface():
-    from cskpi_analysis.commands import benchmarks as command
+def test_the_benchmarks_command_benchmarks_the_chosen_segment_at_the_given_acv(tmp_path, capsys):
+    from cskpi_analysis.cli import main
 
-    parser = argparse.ArgumentParser()
-    command.add_arguments(parser)
-    args = parser.parse_args(["data/demo", "--segment", "SMB", "--format", "json", "--acv", "18000"])
-    assert (command.NAME, args.segment, args.format, args.acv) == ("benchmarks", "SMB", "json", 18000.0)
-    assert command.__doc__ and command.HELP
+    # SMB: A and B pay 100 a month from Jan 2024 and never leave; Enterprise: C pays 1,000 and churns in Jun 2024
+    folder = write_folder(
+        tmp_path / "exports",
+        [
+            ("A", "2024-01-01", None, 100, 1),
+            ("B", "2024-01-01", None, 100, 1),
+            ("C", "2024-01-01", "2024-06-10", 1000, 1),
+        ],
+        segments={"C": "Enterprise"},
+    )
+    (folder / "cskpi.toml").write_text("[analysis]\nas_of = 2025-01-31\n")
+    assert main(["benchmarks", str(folder), "--segment", "SMB", "--format", "json", "--acv", "18000"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    # as_of 31 Jan 2025 completes January; --acv wins over the marts' 12 x 200 / 2 = 1,200, and 18,000 is in
+    # 'ACV $12K-$25K' (acv_band's docstring example: 12 x 1,500)
+    assert (payload["segment"], payload["as_of_month"]) == ("SMB", "2025-01-01")
+    assert (payload["acv"], payload["acv_band"]) == (18000.0, "ACV $12K-$25K")
+    ours = {(row["kpi"], row["our_form"]): row["our_value"] for row in payload["comparison"]}
+    # SMB keeps all of its 200 MRR and both logos: T12M NRR = GRR = 200 / 200, monthly logo churn 0 / 24
+    assert ours[("net_revenue_retention", "t12m")] == pytest.approx(1.0)
+    assert ours[("gross_revenue_retention", "t12m")] == pytest.approx(1.0)
+    assert ours[("logo_churn_rate", "monthly_rate")] == 0.0
+    assert main(["benchmarks", str(folder), "--format", "json"]) == 0  # segment All, C's churn included
+    everyone = {
+        (row["kpi"], row["our_form"]): row["our_value"] for row in json.loads(capsys.readouterr().out)["comparison"]
+    }
+    # T12M NRR over the 1,200 MRR paying at end of Jan 2024: 200 / 1,200
+    assert everyone[("net_revenue_retention", "t12m")] == pytest.approx(200 / 1200)
+    assert main(["benchmarks", str(folder), "--segment", "Smb"]) == 1
+    assert "no rows for segment 'Smb' (did you mean 'SMB'?); segments present: All, Enterprise, SMB" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_refused_comparison_does_not_claim_an_identity_was_used():

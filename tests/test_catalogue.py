@@ -168,7 +168,10 @@ def test_every_rate_of_mart_kpis_monthly_has_a_registry_entry(full_con):
 
 
 def test_every_kpi_computed_by_a_stage_function_has_its_id_in_the_stage_mart():
-    sql = load_models()["mart_stage_kpis_monthly"].sql
+    # the stage mart and the int_stage_<stage>_kpis models it unions
+    models = load_models()
+    stages = [n for n in models["mart_stage_kpis_monthly"].depends_on if n.startswith("int_stage_")]
+    sql = "".join(models[n].sql for n in ["mart_stage_kpis_monthly", *stages])
     for kpi in load_catalogue():
         if kpi.computed_by.startswith("cskpi_analysis.stage_kpis.") and kpi.id != "net_promoter_score":
             assert f"'{kpi.id}'" in sql, kpi.id
@@ -283,9 +286,10 @@ def test_catalogue_command_with_values_on_demo_data_gives_a_value_for_every_mont
     assert main(["catalogue", str(folder), "--values", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert all(r["computable_here"] == r["computable"] for r in rows)
-    mart_sql = (
-        Path(__file__).resolve().parents[1] / "cskpi_analysis" / "sql" / "mart_stage_kpis_monthly.sql"
-    ).read_text()
+    sql_dir = Path(__file__).resolve().parents[1] / "cskpi_analysis" / "sql"
+    mart_sql = "".join(
+        p.read_text() for p in (sql_dir / "mart_stage_kpis_monthly.sql", *sorted(sql_dir.glob("int_stage_*_kpis.sql")))
+    )
     in_mart = [r for r in rows if r["computable"] and re.search(rf"'{r['kpi_id']}'", mart_sql)]
     assert len(in_mart) >= 20
     missing = [r["kpi_id"] for r in in_mart if r.get("value") is None]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -475,4 +475,12 @@ def test_cli_rejects_a_malformed_as_of_date(tmp_path, capsys):
 def test_generation_never_reads_the_clock():
     source = demo.__file__ and open(demo.__file__, encoding="utf-8").read()
     assert re.search(r"date\.today|datetime\.now|\.today\(\)", source) is None
-    assert np.isfinite(demo._MONTH_DAYS)
+
+
+def test_a_month_is_365_25_over_12_days_in_the_code_the_docs_and_the_ground_truth(small):
+    # docs/demo_data.md, "Times are in days; a month is 365.25 / 12 days": 30.4375 days, the unit of every
+    # planted monthly hazard (ground_truth.json's hazard_unit says the same)
+    assert demo._MONTH_DAYS == 30.4375
+    assert small.ground_truth["parameters"]["churn"]["hazard_unit"] == "per month, month = 365.25/12 days"
+    docs = Path(__file__).resolve().parents[1] / "docs" / "demo_data.md"
+    assert "a month is 365.25 / 12 days" in docs.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -27,7 +27,7 @@ from cskpi_analysis.narrative import markdown_text, nrr_change_sentence, user_te
 from cskpi_analysis.overview import next_steps, risk_sentence
 from cskpi_analysis.report import find_personal_data, remote_references
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 PAYLOADS = [
     "<script>alert(1)</script>",

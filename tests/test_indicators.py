@@ -20,7 +20,7 @@ from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.indicators import _frame, _lead_time, _matrix, _registry, _worklist
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 D = dt.date
 
@@ -750,7 +750,7 @@ def test_the_command_prints_the_matrix_as_json(demo_folder, capsys):
 
 
 def test_time_to_first_value_counts_from_the_first_paid_day_like_the_rest_of_the_suite(tmp_path):
-    from tests.test_kpis import write_folder
+    from tests.helpers import write_folder
 
     # signed 1 Jan, first paid day 11 Jan, first value 21 Jan: 10 days (from paying), not 20 (from signing)
     folder = write_folder(tmp_path, [("A", "2024-01-11", None, 100, 1)])

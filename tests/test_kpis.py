@@ -8,13 +8,15 @@ end unless said otherwise).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import inspect
 
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from cskpi_analysis.config import AnalysisConfig, KpiOptions
+from cskpi_analysis import indicators, kpis, overview, stage_kpis, summary
+from cskpi_analysis.config import AnalysisConfig
+from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.kpis import (
     average_retention_curve,
     cohort_retention,
@@ -25,32 +27,9 @@ from cskpi_analysis.kpis import (
     sensitivity,
 )
 from cskpi_analysis.warehouse import build_marts
+from tests.helpers import build, write_folder
 
 D = dt.date
-
-
-def write_folder(folder: Path, subscriptions: list[tuple], segments: dict[str, str] | None = None) -> Path:
-    """Write accounts.csv and subscriptions.csv; subscriptions are (account, start, end|None, mrr, billing)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    accounts = sorted({s[0] for s in subscriptions} | set(segments or {}))
-    pd.DataFrame(
-        {
-            "account_id": accounts,
-            "signup_date": [min((s[1] for s in subscriptions if s[0] == a), default="2024-01-01") for a in accounts],
-            "segment": [(segments or {}).get(a, "SMB") for a in accounts],
-        }
-    ).to_csv(folder / "accounts.csv", index=False)
-    pd.DataFrame(
-        [
-            {"account_id": a, "start_date": start, "end_date": end or "", "mrr": mrr, "billing_period_months": billing}
-            for a, start, end, mrr, billing in subscriptions
-        ]
-    ).to_csv(folder / "subscriptions.csv", index=False)
-    return folder
-
-
-def build(folder: Path, as_of: dt.date, **kpi_options):
-    return build_marts(folder, AnalysisConfig(as_of=as_of, kpis=KpiOptions(**kpi_options)))
 
 
 def movements(con, account: str) -> list[tuple[str, float, str]]:
@@ -381,3 +360,143 @@ def test_on_demo_data_the_identities_hold_and_the_planted_segment_differences_sh
     assert churn["SMB"] > churn["Mid-Market"] > churn["Enterprise"]
     expansion = {s: {k.kpi: k for k in headline_kpis(con, s)}["expansion_rate"].value for s in ("SMB", "Enterprise")}
     assert expansion["Enterprise"] > expansion["SMB"]
+
+
+# --------------------------------------------------------------------------- one segment rule for every reader
+
+JAN_2025 = pd.Timestamp("2025-01-01")
+
+#: Every reader that takes a segment, each reduced to one number (most of them differ by segment).
+SEGMENT_READERS = {
+    "kpis.kpis_monthly": lambda con, s: int(kpis.kpis_monthly(con, s).set_index("month").loc[JAN_2025, "accounts_end"]),
+    "kpis.retention_t12m": lambda con, s: float(
+        kpis.retention_t12m(con, s).set_index("month").loc[JAN_2025, "nrr_t12m"]
+    ),
+    "kpis.cohort_retention": lambda con, s: int(
+        kpis.cohort_retention(con, "month", s)
+        .set_index(["cohort", "months_since_start"])
+        .loc[(pd.Timestamp("2024-01-01"), 0), "accounts_at_start"]
+    ),
+    "kpis.average_retention_curve": lambda con, s: float(
+        kpis.average_retention_curve(con, "month", s).set_index("months_since_start").loc[6, "logo_retention"]
+    ),
+    "kpis.headline_kpis": lambda con, s: {k.kpi: k for k in kpis.headline_kpis(con, s)}["logo_churn_rate"].numerator,
+    "kpis.headline_frame": lambda con, s: float(
+        kpis.headline_frame(con, s).set_index("kpi").loc["logo_churn_rate", "denominator"]
+    ),
+    "kpis.mrr_bridge": lambda con, s: float(kpis.mrr_bridge(con, s).set_index("step").loc["MRR at end", "amount"]),
+    "kpis.sensitivity": lambda con, s: float(
+        kpis.sensitivity(con, s).set_index("kpi").loc["logo_churn_rate", "baseline"]
+    ),
+    "stage_kpis.stage_kpis_monthly": lambda con, s: int(
+        (stage_kpis.stage_kpis_monthly(con, "retention", s).query("kpi_id == 'logo_churn_rate'")["numerator"] > 0).sum()
+    ),
+    "stage_kpis.onboarding_kpis": lambda con, s: len(stage_kpis.onboarding_kpis(con, s)),
+    "stage_kpis.net_promoter_score": lambda con, s: len(stage_kpis.net_promoter_score(con, s)),
+    "stage_kpis.feature_adoption": lambda con, s: len(stage_kpis.feature_adoption(con, s)),
+    "stage_kpis.stage_view": lambda con, s: float(
+        stage_kpis.stage_view(con, "retention", s).set_index("kpi_id").loc["customer_retention_rate", "denominator"]
+    ),
+    "overview.health_distribution": lambda con, s: int(
+        overview.health_distribution(con, s).set_index("band").loc["No recent score", "accounts"]
+    ),
+    "overview.largest_movements": lambda con, s: len(overview.largest_movements(con, "churn", months=12, segment=s)),
+    "summary.renewals_due": lambda con, s: len(summary.renewals_due(con, s)),
+    "indicators.worklist": lambda con, s: len(indicators.worklist(con, s)),
+}
+
+#: (All, SMB, Enterprise) for each reader on the `segmented` warehouse, by hand. As of 15 Feb 2025 the
+#: latest complete month is Jan 2025 and the pooling window Feb 2024..Jan 2025. Paying at its end: A, C, D.
+SEGMENT_ANSWERS = {
+    "kpis.kpis_monthly": (3, 1, 2),  # accounts paying at end of Jan 2025: A | A | C, D
+    # T12M NRR at Jan 2025 over the accounts paying at end of Jan 2024 (A 100, B 100, C 1,000): 1,100 / 1,200;
+    # SMB 100 / 200; Enterprise 1,000 / 1,000 (D starts later: not in the base)
+    "kpis.retention_t12m": (1100 / 1200, 0.5, 1.0),
+    "kpis.cohort_retention": (3, 2, 1),  # the Jan 2024 cohort: A, B, C
+    # k = 6 (complete cells): Jan cohort 2 of 3 (B left in June), Apr cohort (D) 1 of 1 -> (2 + 1) / (3 + 1)
+    "kpis.average_retention_curve": (0.75, 0.5, 1.0),
+    "kpis.headline_kpis": (1, 1, 0),  # accounts churned in the window: B (June 2024), an SMB account
+    # accounts at the start of each window month: Feb-Apr 3 (A, B, C), May-Jun 4 (+ D), Jul-Jan 3 (B gone) x 7
+    # = 38; SMB 2 x 5 + 1 x 7 = 17; Enterprise 1 x 3 + 2 x 9 = 21
+    "kpis.headline_frame": (38.0, 17.0, 21.0),
+    "kpis.mrr_bridge": (1600.0, 100.0, 1500.0),  # MRR at end of Jan 2025: A 100 + C 1,000 + D 500
+    "kpis.sensitivity": (1 / 38, 1 / 17, 0.0),  # baseline pooled logo churn: the two lines above
+    "stage_kpis.stage_kpis_monthly": (1, 1, 0),  # months with a churned logo: June 2024 (B)
+    "stage_kpis.onboarding_kpis": (14, 14, 14),  # one row a month, Jan 2024..Feb 2025, whatever the segment
+    "stage_kpis.net_promoter_score": (0, 0, 0),  # no nps_responses: empty for a known segment, not an error
+    "stage_kpis.feature_adoption": (0, 0, 0),  # no usage_events: likewise
+    "stage_kpis.stage_view": (3.0, 1.0, 2.0),  # customer retention base of Jan 2025 = paying at end of Dec
+    "overview.health_distribution": (3, 1, 2),  # no health_scores: every paying account has no recent score
+    "overview.largest_movements": (1, 1, 0),  # churns in the last 12 complete months: B
+    "summary.renewals_due": (1, 0, 1),  # D's annual plan renews on 1 Apr 2025, 45 days after as_of; C's in 2026
+    "indicators.worklist": (3, 1, 2),  # every paying account of Jan 2025 (fewer than the top 25)
+}
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory):
+    # A, B SMB monthly (B ends 10 Jun 2024); C, D Enterprise annual (C from Jan 2024, D from Apr 2024)
+    folder = write_folder(
+        tmp_path_factory.mktemp("segmented"),
+        [
+            ("A", "2024-01-01", None, 100, 1),
+            ("B", "2024-01-01", "2024-06-10", 100, 1),
+            ("C", "2024-01-01", None, 1000, 12),
+            ("D", "2024-04-01", None, 500, 12),
+        ],
+        segments={"C": "Enterprise", "D": "Enterprise"},
+    )
+    return build(folder, D(2025, 2, 15))
+
+
+STAGE_READERS = ("adoption", "retention", "expansion", "advocacy", "support")
+
+
+def test_the_segment_readers_above_are_every_public_function_taking_a_segment():
+    # a new reader with a `segment` argument must call kpis.check_segment and be listed above
+    found = set()
+    for module in (kpis, stage_kpis, overview, summary, indicators):
+        for name, function in vars(module).items():
+            if (
+                inspect.isfunction(function)
+                and not name.startswith("_")
+                and function.__module__.startswith(module.__name__)
+                and "segment" in inspect.signature(function).parameters
+            ):
+                found.add(f"{module.__name__.removeprefix('cskpi_analysis.')}.{name}")
+    # check_segment and segment_hint are the rule itself; the other stage readers are tested below
+    rule = {"kpis.check_segment", "kpis.segment_hint"}
+    assert found == set(SEGMENT_READERS) | rule | {f"stage_kpis.{stage}_kpis" for stage in STAGE_READERS}
+
+
+@pytest.mark.parametrize("reader", sorted(SEGMENT_READERS))
+@pytest.mark.parametrize(
+    ("segment", "hint"),
+    [("Smb", " (did you mean 'SMB'?)"), (" enterprise ", " (did you mean 'Enterprise'?)"), ("Galactic", "")],
+)
+def test_every_segment_reader_refuses_an_unknown_segment_by_name(segmented, reader, segment, hint):
+    message = f"unknown segment {segment!r}{hint}; the data has All, Enterprise, SMB"
+    with pytest.raises(AnalysisError) as refused:
+        SEGMENT_READERS[reader](segmented, segment)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("reader", sorted(SEGMENT_READERS))
+def test_every_segment_reader_reads_all_and_each_segment(segmented, reader):
+    read = SEGMENT_READERS[reader]
+    answers = tuple(read(segmented, segment) for segment in ("All", "SMB", "Enterprise"))
+    assert answers == pytest.approx(SEGMENT_ANSWERS[reader])
+
+
+@pytest.mark.parametrize("stage", STAGE_READERS)
+def test_the_other_stage_readers_refuse_an_unknown_segment_too(segmented, stage):
+    with pytest.raises(AnalysisError, match=r"unknown segment 'Smb' \(did you mean 'SMB'\?\)"):
+        getattr(stage_kpis, f"{stage}_kpis")(segmented, "Smb")
+
+
+def test_a_misspelt_segment_is_refused_even_where_the_mart_has_no_row_for_any_segment(segmented):
+    # before the shared rule, these returned an empty frame (no NPS responses at all) or NaN
+    with pytest.raises(AnalysisError, match="unknown segment 'smb'"):
+        stage_kpis.net_promoter_score(segmented, "smb")
+    with pytest.raises(AnalysisError, match="unknown segment 'smb'"):
+        kpis.retention_t12m(segmented, "smb")

@@ -19,7 +19,7 @@ from cskpi_analysis.narrative import (
     retention_level_sentence,
 )
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 
 def test_percent_and_points_format_with_sign_and_missing_values():

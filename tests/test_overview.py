@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from cskpi_analysis.config import AnalysisConfig
+from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.overview import health_distribution, health_sentence, largest_movements, next_steps
 from cskpi_analysis.warehouse import build_marts, open_warehouse
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_a_segment_change_filters_frames_kept_per_warehouse(con, tmp_path_factor
     built = open_warehouse(con.data_dir, database=database)
     expected = {
         segment: (health_distribution(con, segment), largest_movements(con, "churn", segment=segment))
-        for segment in ("All", "SMB", "Enterprise")
+        for segment in ("All", "SMB")
     }
     for segment, (health, churned) in expected.items():
         pd.testing.assert_frame_equal(health_distribution(built, segment), health)
@@ -73,6 +74,9 @@ def test_a_segment_change_filters_frames_kept_per_warehouse(con, tmp_path_factor
     for segment, (health, churned) in expected.items():
         pd.testing.assert_frame_equal(health_distribution(reopened, segment), health)
         pd.testing.assert_frame_equal(largest_movements(reopened, "churn", segment=segment), churned)
+    # every account is SMB: another segment is refused (kpis.check_segment), from the kept segments, no query
+    with pytest.raises(AnalysisError, match="unknown segment 'Enterprise'; the data has All, SMB"):
+        health_distribution(reopened, "Enterprise")
     reopened.close()
 
 

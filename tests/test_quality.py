@@ -15,7 +15,7 @@ from cskpi_analysis.quality import (
     table_summary,
 )
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 
 def build_with_usage(tmp_path):

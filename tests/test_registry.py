@@ -19,13 +19,12 @@ import pytest
 
 from cskpi_analysis import benchmarks as bm
 from cskpi_analysis import catalogue, kpis, summary
-from cskpi_analysis import charts_benchmarks as cb
 from cskpi_analysis.catalogue import CatalogueError, get_kpi
+from cskpi_analysis.charts import benchmarks as cb
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.warehouse import build_marts
-from tests.test_benchmarks import _marts
-from tests.test_kpis import write_folder
+from tests.helpers import benchmark_marts, write_folder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,7 +178,7 @@ def test_every_kpi_and_form_of_the_benchmarks_file_maps_to_the_registry():
 
 def test_user_kpis_are_the_registry_benchmarked_kpis_in_the_order_they_had():
     # order of the pooled(...) calls then the T12M loop of user_kpis_from_marts before the registry
-    found = bm.user_kpis_from_marts(*_marts())
+    found = bm.user_kpis_from_marts(*benchmark_marts())
     assert [(k.kpi, k.form) for k in found] == [
         ("logo_churn_rate", "monthly_rate"),
         ("gross_mrr_churn_rate", "monthly_rate"),

@@ -200,6 +200,7 @@ def test_the_server_listens_on_loopback_and_serves_modules_with_a_javascript_typ
         server.server_close()
 
 
+@pytest.mark.slow  # demo_reports exports every real notebook on data/demo: about a minute alone, 4 loaded
 def test_demo_reports_never_contain_the_demo_accounts_email_addresses(demo_reports) -> None:
     """Issue 4: the exported HTML (and everything it embeds, decoded) holds no contact e-mail of the demo data."""
     import csv

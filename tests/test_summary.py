@@ -12,7 +12,7 @@ import pytest
 from cskpi_analysis import summary
 from cskpi_analysis.config import AnalysisConfig, ConfigError, load_config
 from cskpi_analysis.warehouse import build_marts, open_warehouse
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 AS_OF = dt.date(2024, 12, 31)
 

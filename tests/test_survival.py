@@ -26,7 +26,7 @@ from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.survival import _covariates, _cox, _km
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 D = dt.date
 

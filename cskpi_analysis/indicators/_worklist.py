@@ -9,6 +9,7 @@ from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.indicators._frame import _latest_month, _sources_of, shared_frame
 from cskpi_analysis.indicators._refit import RefitModel, fit_refit_model
 from cskpi_analysis.indicators._registry import _BY_ID
+from cskpi_analysis.kpis import check_segment
 from cskpi_analysis.narrative import user_text
 from cskpi_analysis.quality import FIRST_VALUE, Sources, sources
 from cskpi_analysis.warehouse import Warehouse
@@ -143,15 +144,14 @@ def worklist(wh: Warehouse, segment: str = "All", *, top: int = 25, baseline_mon
     """The at-risk worklist of one segment (see :func:`at_risk_worklist`), from :func:`portfolio_risk`.
 
     Only the listed accounts' recent months are read from the mart, in SQL; the list of each
-    segment is kept beside the warehouse, so a segment change reads it back.
+    segment is kept beside the warehouse, so a segment change reads it back. A segment of the
+    data with no paying account at the latest complete month has an empty list.
     """
+    check_segment(wh, segment)
 
     def compute(wh: Warehouse) -> pd.DataFrame:
         scores = portfolio_risk(wh)
         if segment != "All":
-            if segment not in set(scores["segment"]):
-                known = ", ".join(["All", *sorted(scores["segment"].unique())])
-                raise AnalysisError(f"unknown segment {segment!r}; the data has {known}")
             scores = scores[scores["segment"] == segment]
         return _worklist_of(wh, scores, top, baseline_months)
 
