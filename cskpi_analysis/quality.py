@@ -14,9 +14,9 @@ when that is missing: a number computed from absent data would look like a findi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import duckdb
 import pandas as pd
@@ -24,6 +24,14 @@ import pandas as pd
 from cskpi_analysis.contract import TABLES
 from cskpi_analysis.narrative import user_text
 from cskpi_analysis.warehouse import Reader
+
+
+class _Needs(Protocol):
+    @property
+    def needs(self) -> Sequence[str]: ...
+
+
+_Item = TypeVar("_Item", bound=_Needs)
 
 
 def table_summary(con: Reader) -> pd.DataFrame:
@@ -180,6 +188,28 @@ class Sources:
             parts.append("needs values in " + _join(list(dict.fromkeys(empty))))
         parts += list(dict.fromkeys(others))
         return "; ".join(parts) or None
+
+    def split(
+        self,
+        items: Iterable[_Item],
+        name: Callable[[_Item], tuple[str, str]],
+        other_reason: Callable[[_Item], str | None],
+    ) -> tuple[tuple[_Item, ...], list[LeftOut]]:
+        """``items`` this data can support, and the others as :class:`LeftOut` with the reason.
+
+        An item (an indicator, a covariate) is left out when a source it ``needs`` is missing, else
+        when ``other_reason(item)`` gives one (e.g. it takes a single value). ``name(item)`` is its
+        (id, label).
+        """
+        kept: list[_Item] = []
+        left_out: list[LeftOut] = []
+        for item in items:
+            reason = self.needs(item.needs) or other_reason(item)
+            if reason:
+                left_out.append(LeftOut(*name(item), reason))
+            else:
+                kept.append(item)
+        return tuple(kept), left_out
 
 
 def _join(items: list[str]) -> str:

@@ -106,15 +106,9 @@ def available_indicators(
         ("Active days: left out — needs usage_events.").
     """
     frame = data if isinstance(data, pd.DataFrame) else indicator_frame(data)
-    provided = _sources_of(frame)
-    kept, left_out = [], []
-    for item in candidates:
-        reason = provided.needs(item.needs) or _constant_reason(frame, item.id)
-        if reason:
-            left_out.append(LeftOut(item.id, item.label, reason))
-        else:
-            kept.append(item)
-    return tuple(kept), left_out
+    return _sources_of(frame).split(
+        candidates, lambda item: (item.id, item.label), lambda item: _constant_reason(frame, item.id)
+    )
 
 
 def _constant_reason(frame: pd.DataFrame, column: str) -> str | None:

@@ -186,15 +186,11 @@ def available_covariates(
     frame = data if isinstance(data, pd.DataFrame) else survival_frame(data)
     registry = default_covariates(frame)
     chosen = registry if names is None else select_covariates(registry, names)
-    provided = Sources.of(frame)
-    kept, left_out = [], []
-    for covariate in chosen:
-        reason = provided.needs(covariate.needs) or _constant_reason(frame, covariate)
-        if reason:
-            left_out.append(LeftOut(covariate.name, covariate.label, reason))
-        else:
-            kept.append(covariate)
-    return tuple(kept), left_out
+    return Sources.of(frame).split(
+        chosen,
+        lambda covariate: (covariate.name, covariate.label),
+        lambda covariate: _constant_reason(frame, covariate),
+    )
 
 
 def _constant_reason(frame: pd.DataFrame, covariate: Covariate) -> str | None:
