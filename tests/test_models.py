@@ -5,22 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import duckdb
 import pytest
-import sqlglot
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import BuildCheckError
 from cskpi_analysis.models import load_checks, load_models, model_order, referenced_tables, run_checks
 from cskpi_analysis.warehouse import build_marts, model_parameters
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 MODELS = load_models()
-
-
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_every_model_transpiles_to_spark_and_parses_back(name):
-    spark = sqlglot.transpile(MODELS[name].sql, read="duckdb", write="spark")[0]
-    assert sqlglot.parse_one(spark, read="spark") is not None
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -51,7 +45,8 @@ def test_models_bind_their_parameters_instead_of_pasting_values():
     for model in MODELS.values():
         assert not re.search(r"'\d{4}-\d{2}-\d{2}'", model.sql), model.name
     assert set(MODELS["int_months"].parameters) == {"as_of", "snapshot"}
-    assert MODELS["mart_account_months"].parameters == ("reactivation",)
+    assert MODELS["int_account_movements"].parameters == ("reactivation",)
+    assert MODELS["mart_account_months"].parameters == ()
 
 
 def test_a_broken_identity_stops_the_build_with_a_clear_message(tmp_path):
@@ -98,3 +93,135 @@ def test_first_value_is_one_rule_the_configured_event_replaces_the_milestone(tmp
     con = build_marts(folder, AnalysisConfig(as_of=dt.date(2024, 2, 29)))
     days = dict(con.execute("select account_id, days_to_first_value from int_account_first_value").fetchall())
     assert days == {"A": 9, "B": 11}
+
+
+# ---------------------------------------------------------------- a contract per mart (sql/checks/mart_*.sql)
+
+#: Each mart's unique key (None: it has none), a column that must never be null, and per categorical column
+#: a value its check must refuse with the problem it names.
+MART_CONTRACTS: dict[str, tuple[tuple[str, ...] | None, str, dict[str, tuple[object, str]]]] = {
+    "mart_account_day30": (("account_id",), "churned", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_account_months": (
+        ("account_id", "month"),
+        "mrr",
+        {"movement": ("upgrade", "unaccepted movement"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_accounts_without_usage": (("segment",), "paying_accounts", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_cohort_retention": (
+        ("cohort_grain", "cohort", "segment", "months_since_start"),
+        "accounts_at_start",
+        {"cohort_grain": ("week", "unaccepted cohort_grain"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_indicator_outcomes": (
+        ("account_id", "month"),
+        "mrr",
+        {"churn_3m": (2, "unaccepted outcome"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_kpis_monthly": (("month", "segment"), "accounts_end", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_renewals_due": (None, "account_id", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_retention_t12m": (("month", "segment"), "accounts_base", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_source_coverage": (("table_name", "month"), "row_count", {"table_name": ("crm", "unaccepted table_name")}),
+    "mart_source_tables": (("table_name",), "row_count", {"table_name": ("crm", "unaccepted table_name")}),
+    "mart_stage_feature_adoption": (
+        ("month", "segment", "feature"),
+        "early_adoption_rate_denominator",
+        {"feature": ("teleport", "unaccepted feature"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_stage_kpis_monthly": (
+        ("month", "segment", "kpi_id"),
+        "is_complete_month",
+        {"kpi_id": ("happiness_index", "unaccepted kpi_id"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_stage_nps": (
+        ("period_grain", "period", "segment"),
+        "responses",
+        {"period_grain": ("week", "unaccepted period_grain"), "segment": ("Nowhere", "unaccepted segment")},
+    ),
+    "mart_usage_daily": (("day",), "events", {}),
+}
+CHECKS = {check.name: check for check in load_checks()}
+
+
+def test_every_mart_has_a_check_file_that_reads_it():
+    marts = sorted(name for name, model in MODELS.items() if model.layer == "mart")
+    assert sorted(MART_CONTRACTS) == marts
+    for mart in marts:
+        assert mart in CHECKS, f"sql/checks/{mart}.sql is missing"
+        # its own mart, and the accounts' segments for an accepted-values rule
+        assert mart in referenced_tables(CHECKS[mart].sql) <= {mart, "stg_accounts"}, mart
+
+
+def test_every_mart_states_its_grain_on_its_first_line():
+    for name, model in MODELS.items():
+        if model.layer == "mart":
+            assert re.match(r"-- One row per ", model.sql), name
+
+
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """A small demo build: every mart has rows."""
+    from cskpi_analysis.demo import write_demo
+    from cskpi_analysis.validate import require_valid
+
+    folder = tmp_path_factory.mktemp("contracts") / "demo"
+    write_demo(folder, 40, 3)
+    config, _ = require_valid(folder)
+    wh = build_marts(folder, config)
+    yield wh
+    wh.close()
+
+
+def _run_check_on(small_build, mart: str, plant: str | None) -> tuple[dict[str, object], list[tuple]]:
+    """One real row of ``mart`` as the whole table ``mart`` of a fresh connection, ``plant`` applied to it;
+    return the (first) row, by column, and the rows the mart's check returns."""
+    row = small_build.sql(f"select * from {mart} order by all limit 1").to_arrow_table()
+    accounts = small_build.sql("select * from stg_accounts").to_arrow_table()
+    con = duckdb.connect()
+    try:
+        con.register("planted_row", row)
+        con.register("planted_accounts", accounts)
+        con.execute(f"create table {mart} as select * from planted_row")
+        con.execute("create table stg_accounts as select * from planted_accounts")
+        if plant:
+            con.execute(plant.format(mart=mart))
+        result = con.execute(f"select * from {mart} limit 1")
+        values = dict(zip([d[0] for d in result.description], result.fetchall()[0], strict=True))
+        check = CHECKS[mart]
+        found = con.execute(check.sql, {p: small_build.parameters[p] for p in check.parameters}).fetchall()
+    finally:
+        con.close()
+    return values, found
+
+
+@pytest.mark.parametrize("mart", sorted(MART_CONTRACTS))
+def test_each_mart_check_passes_a_real_row_and_returns_each_planted_defect(small_build, mart):
+    key, not_null, categorical = MART_CONTRACTS[mart]
+    assert _run_check_on(small_build, mart, None)[1] == []
+
+    def problems(plant: str) -> set[str]:
+        return {row[0] for row in _run_check_on(small_build, mart, plant)[1]}
+
+    if key:
+        # the row twice: its key, with the 2 rows sharing it
+        values, found = _run_check_on(small_build, mart, "insert into {mart} select * from {mart}")
+        assert ("duplicate key", *(values[column] for column in key), "2") in found
+        for column in key:
+            assert "null key" in problems(f"update {{mart}} set {column} = null"), column
+    assert "null value" in problems(f"update {{mart}} set {not_null} = null")
+    for column, (value, problem) in categorical.items():
+        literal = f"'{value}'" if isinstance(value, str) else str(value)
+        found = _run_check_on(small_build, mart, f"update {{mart}} set {column} = {literal}")[1]
+        assert problem in {row[0] for row in found}, (column, found)
+        if isinstance(value, str):
+            assert (problem, value) in {(row[0], row[-1]) for row in found}
+
+
+def test_the_stage_mart_check_accepts_exactly_the_kpis_the_stage_models_write():
+    from cskpi_analysis.catalogue import load_catalogue
+
+    accepted_list = CHECKS["mart_stage_kpis_monthly"].sql.split("kpi_id not in (", 1)[1].split(")", 1)[0]
+    accepted = set(re.findall(r"'([a-z0-9_]+)'", accepted_list))
+    stages = [n for n in MODELS["mart_stage_kpis_monthly"].depends_on if n.startswith("int_stage_")]
+    stage_sql = "".join(MODELS[n].sql for n in ["mart_stage_kpis_monthly", *stages])
+    written = {kpi.id for kpi in load_catalogue() if f"'{kpi.id}'" in stage_sql}
+    assert accepted == written

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cskpi_analysis.catalogue import get_kpi
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.stage_kpis import (
@@ -26,7 +27,7 @@ from cskpi_analysis.stage_kpis import (
     stage_view,
 )
 from cskpi_analysis.warehouse import build_marts
-from tests.test_kpis import write_folder
+from tests.helpers import write_folder
 
 D = dt.date
 
@@ -361,6 +362,42 @@ def test_csat_mean_and_satisfied_share_are_over_rated_tickets(support_con):
     assert kpi(support_con, "ticket_volume", "2024-03-01")["value"] == 4
 
 
+# ---------------------------------------------------------------- the stage models behind the mart
+
+
+@pytest.mark.parametrize(
+    ("fixture", "stage"),
+    [
+        ("onboarding_con", "onboarding"),
+        ("adoption_con", "adoption"),
+        ("retention_con", "retention"),
+        ("expansion_con", "expansion"),
+        ("support_con", "support"),
+    ],
+)
+def test_each_stage_model_writes_its_stages_kpis_and_the_mart_carries_them_unchanged(request, fixture, stage):
+    con = request.getfixturevalue(fixture)
+    written = {r[0] for r in con.execute(f"select distinct kpi_id from int_stage_{stage}_kpis").fetchall()}
+    assert written
+    assert {get_kpi(kpi_id).stage for kpi_id in written} == {stage}
+    # every measured row is in mart_stage_kpis_monthly, with the same numbers
+    differing = con.execute(
+        f"""
+        select measured.month, measured.segment, measured.kpi_id
+        from int_stage_{stage}_kpis as measured
+        left join mart_stage_kpis_monthly as mart
+            on mart.month = measured.month
+            and mart.segment = measured.segment
+            and mart.kpi_id = measured.kpi_id
+        where mart.kpi_id is null
+            or mart.numerator is distinct from measured.numerator
+            or mart.denominator is distinct from measured.denominator
+            or (measured.statistic is not null and mart.value is distinct from measured.statistic)
+        """
+    ).fetchall()
+    assert differing == []
+
+
 # ---------------------------------------------------------------- missing data and the stage view
 
 
@@ -400,7 +437,7 @@ def test_unknown_stage_or_segment_is_a_typed_error(onboarding_con):
 
 
 def test_customer_health_score_is_the_mean_latest_score_of_scored_paying_accounts(tmp_path):
-    from tests.test_kpis import write_folder
+    from tests.helpers import write_folder
 
     folder = write_folder(
         tmp_path,

@@ -1,5 +1,5 @@
 -- One row per account that reached first value, by one rule for the whole suite (time to first
--- value, activation, the day-30 survival covariates and the monthly indicators all read this):
+-- value, activation, the landmark survival covariates and the monthly indicators all read this):
 -- first value is the first use of feature $first_value_event when that option is set (not empty),
 -- otherwise the first $first_value_milestone milestone ('first_value' by default).
 --   first_value_at, first_value_date  when it was reached

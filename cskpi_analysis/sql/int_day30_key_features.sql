@@ -8,7 +8,7 @@ with landmarks as (
 ),
 
 window_usage as (
-    -- usage strictly before the landmark: nothing after day 30 may leak in
+    -- usage strictly before the landmark: nothing after the landmark may leak in
     select * from int_day30_window_usage
 ),
 

@@ -1,5 +1,5 @@
 -- One row per account with a paid spell: its first paid day, its landmark day and whether it
--- belongs to the landmark cohort (the accounts a day-30 analysis may use).
+-- belongs to the landmark cohort (the accounts a landmark analysis may use).
 --   start_date        first paid day of the account (day 0)
 --   landmark_date     start_date + $landmark_days (the landmark, e.g. day 30)
 --   first_churn_date  end of the first spell (exclusive end), null if it has not ended by as_of;

@@ -1,6 +1,6 @@
 -- One row per landmark-cohort account, feature and user (nulls are groups of their own) seen in
 -- the account's observation window [start_date, landmark_date) (day 0 included, the landmark
--- day excluded, so that nothing after the landmark can reach a day-30 covariate), per block of
+-- day excluded, so that nothing after the landmark can reach a landmark covariate), per block of
 -- 62 days of the window (one block for any landmark up to day 62):
 --   day_block  block number: days 62 * day_block to 62 * day_block + 61 of the window
 --   day_bits   the days of the block with such an event, day d of the window as bit d mod 62

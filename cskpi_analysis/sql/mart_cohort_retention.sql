@@ -46,12 +46,12 @@ monthly_cells as (
 ),
 
 cells as (
-    -- monthly and quarterly cohorts, per segment and in 'All' (counts and decimal sums add up
-    -- exactly); segment is never null (stg_accounts fills 'Unknown')
+    -- monthly and quarterly cohorts, per segment and in 'All' (the one roll-up: see int_report_segments;
+    -- counts and decimal sums add up exactly)
     select
         case when grouping(cohort_month) = 0 then 'month' else 'quarter' end as cohort_grain,
         coalesce(cohort_month, cohort_quarter) as cohort,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         months_since_start,
         cast(sum(accounts) as bigint) as accounts,
         cast(sum(accounts_active) as bigint) as accounts_active,

@@ -11,17 +11,14 @@ months as (
 ),
 
 segments as (
-    select distinct segment from account_months
-    union
-    select 'All' as segment
+    select * from int_report_segments
 ),
 
 movements as (
-    -- every account month counted in its segment and in 'All' (grouping sets: segment is never
-    -- null, stg_accounts fills 'Unknown')
+    -- every account month counted in its segment and in 'All' (the one roll-up: see int_report_segments)
     select
         month,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         count(case when previous_mrr > 0 then 1 end) as accounts_start,
         count(case when movement = 'new' then 1 end) as accounts_new,
         count(case when movement = 'expansion' then 1 end) as accounts_expanded,

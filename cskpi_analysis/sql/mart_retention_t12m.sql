@@ -37,12 +37,12 @@ pairs as (
 ),
 
 aggregated as (
-    -- per segment and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown')
+    -- per segment and in 'All' (the one roll-up: see int_report_segments)
     select
         month,
         month_index,
         is_complete_month,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         count(*) as accounts_base,
         count(case when mrr_now > 0 then 1 end) as accounts_retained,
         sum(mrr_base) as mrr_base,

@@ -10,10 +10,6 @@ with starts as (
     select * from int_stage_account_starts
 ),
 
-account_months as (
-    select * from mart_account_months
-),
-
 paying_months as (
     -- accounts paying at the end of the month
     select account_id, month, segment
@@ -23,6 +19,10 @@ paying_months as (
 
 months as (
     select * from int_months
+),
+
+segments as (
+    select * from int_report_segments
 ),
 
 usage_events as (
@@ -87,11 +87,11 @@ early_users as (
 ),
 
 early_numerators as (
-    -- adopters per segment and in 'All' (segment is never null: stg_accounts fills 'Unknown');
+    -- adopters per segment and in 'All' (the one roll-up: see int_report_segments);
     -- sum(1) rather than count(*) keeps the numerators' type (a sum of integers)
     select
         month,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         feature,
         sum(1) as numerator
     from early_users
@@ -99,7 +99,7 @@ early_numerators as (
 ),
 
 early_denominators as (
-    select month, coalesce(segment, 'All') as segment, count(*) as denominator
+    select month, case when grouping(segment) = 1 then 'All' else segment end as segment, count(*) as denominator
     from observable_starts
     group by grouping sets ((month, segment), (month))
 ),
@@ -123,7 +123,7 @@ monthly_users as (
 ongoing_numerators as (
     select
         month,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         feature,
         sum(1) as numerator
     from monthly_users
@@ -131,15 +131,9 @@ ongoing_numerators as (
 ),
 
 ongoing_denominators as (
-    select month, coalesce(segment, 'All') as segment, count(*) as denominator
+    select month, case when grouping(segment) = 1 then 'All' else segment end as segment, count(*) as denominator
     from paying_months
     group by grouping sets ((month, segment), (month))
-),
-
-segments as (
-    select distinct segment from account_months
-    union
-    select 'All' as segment
 ),
 
 grid as (

@@ -6,30 +6,39 @@
 --   value_lower, value_upper   95% interval where one is defined (NPS), else null
 -- What "month" means is part of each definition: the start cohort month for onboarding KPIs,
 -- early adoption, activation-to-expansion and time to first expansion; the anniversary month
--- for renewal rate; the month of the event otherwise. Core retention rates are copied from
--- mart_kpis_monthly and mart_retention_t12m (not recomputed). A KPI whose source data is
--- absent (no milestones, usage events, NPS responses, tickets or key features) has no rows.
+-- for renewal rate; the month of the event otherwise. The KPIs measured for this mart are computed
+-- per stage in int_stage_<stage>_kpis (onboarding, adoption, retention, expansion, support); the
+-- others are copied from the marts that define them, not recomputed: the MRR bridge's rates from
+-- mart_kpis_monthly and mart_retention_t12m, feature adoption from mart_stage_feature_adoption and
+-- NPS (the advocacy stage) from mart_stage_nps. A KPI whose source data is absent (no milestones,
+-- usage events, NPS responses, tickets or key features) has no rows.
 -- Definitions: docs/definitions.md (generated from the catalogue).
 with months as (
     select * from int_months
 ),
 
-paying_months as (
-    -- accounts paying at the end of the month
-    select * from mart_account_months
-    where mrr > 0
+segments as (
+    select * from int_report_segments
 ),
 
-scored_months as (
-    -- the same, read again for the health scores (a CTE read twice would be materialised)
-    select * from mart_account_months
-    where mrr > 0
+onboarding_kpis as (
+    select * from int_stage_onboarding_kpis
 ),
 
-expansion_months as (
-    -- months in which each account expanded, with the snapshot day that saw it
-    select * from mart_account_months
-    where movement = 'expansion'
+adoption_kpis as (
+    select * from int_stage_adoption_kpis
+),
+
+retention_kpis as (
+    select * from int_stage_retention_kpis
+),
+
+expansion_kpis as (
+    select * from int_stage_expansion_kpis
+),
+
+support_kpis as (
+    select * from int_stage_support_kpis
 ),
 
 kpis_monthly as (
@@ -38,14 +47,6 @@ kpis_monthly as (
 
 retention_t12m as (
     select * from mart_retention_t12m
-),
-
-starts as (
-    select * from int_stage_account_starts
-),
-
-usage_months as (
-    select * from int_indicator_usage_months
 ),
 
 feature_adoption as (
@@ -58,187 +59,25 @@ nps as (
     where period_grain = 'month'
 ),
 
-renewals as (
-    select * from int_stage_annual_renewals
-),
-
-tickets as (
-    select * from int_stage_support_tickets
-),
-
-accounts as (
-    select * from stg_accounts
-),
-
-health_scores as (
-    select * from stg_health_scores
-),
-
-key_feature_count as (
-    select count(distinct feature) as key_features
-    from (select unnest(cast($key_features as varchar[])) as feature) as configured
-),
-
-last_complete as (
-    select max(month_index) as month_index from months where is_complete_month
-),
-
-onboarding as (
-    -- time to first value, activation and onboarding completion, by start cohort month, per segment
-    -- and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown');
-    -- skipped entirely when no account has a first value / onboarding milestone (no data)
-    select
-        cohort_month as month,
-        coalesce(segment, 'All') as segment,
-        'time_to_first_value_median' as kpi_id,
-        percentile_cont(0.5) within group (order by days_to_first_value) as statistic,
-        cast(null as double) as numerator,
-        cast(count(*) as double) as denominator
-    from starts
-    where days_to_first_value <= 90
-        -- whole cohorts only: every member observed for 90 days, so late reachers are not missing
-        and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-    union all
-    select
-        cohort_month,
-        coalesce(segment, 'All'),
-        'time_to_first_value_p90',
-        percentile_cont(0.9) within group (order by days_to_first_value),
-        cast(null as double),
-        cast(count(*) as double)
-    from starts
-    where days_to_first_value <= 90
-        and date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-    union all
-    select
-        cohort_month,
-        coalesce(segment, 'All'),
-        'activation_rate',
-        cast(null as double),
-        cast(count(case when days_to_first_value <= 30 then 1 end) as double),
-        cast(count(*) as double)
-    from starts
-    where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 30
-        and exists (select 1 from starts as known where known.first_value_at is not null)
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-    union all
-    select
-        cohort_month,
-        coalesce(segment, 'All'),
-        'onboarding_completion_rate',
-        cast(null as double),
-        cast(count(case when days_to_onboarding_complete <= 90 then 1 end) as double),
-        cast(count(*) as double)
-    from starts
-    where date_diff('day', last_day(cohort_month), cast($as_of as date)) >= 90
-        and exists (select 1 from starts as known where known.onboarding_complete_at is not null)
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-),
-
-adoption_accounts as (
-    -- accounts paying at the end of the month, with their usage of the month (none = zeros)
-    select
-        paying_months.month,
-        paying_months.segment,
-        coalesce(usage_months.active_days, 0) as active_days,
-        coalesce(usage_months.active_users, 0) as active_users,
-        coalesce(usage_months.feature_breadth, 0) as feature_breadth,
-        coalesce(usage_months.key_features_used, 0) as key_features_used,
-        usage_months.account_id is not null as is_active
-    from paying_months
-    left join usage_months
-        on usage_months.account_id = paying_months.account_id
-        and usage_months.month = paying_months.month
-    where exists (select 1 from usage_months as known)
-),
-
-engagement as (
-    -- engagement score of each paying account-month, 0-100 (null when no key features are configured):
-    -- min(active_days / 20, 1) * 50 + min(distinct features / 5, 1) * 30 + key features used share * 20
-    select
-        adoption_accounts.*,
-        least(active_days / 20.0, 1.0) * 50
-            + least(feature_breadth / 5.0, 1.0) * 30
-            + cast(key_features_used as double) / nullif(key_feature_count.key_features, 0) * 20 as engagement_score
-    from adoption_accounts
-    cross join key_feature_count
-),
-
-usage_counts as (
-    -- the usage KPIs' numerators and denominators in one pass, per segment and in 'All'
+adoption_copied as (
+    -- feature adoption of any key feature, from mart_stage_feature_adoption
     select
         month,
-        coalesce(segment, 'All') as segment,
-        sum(case when is_active then feature_breadth end) as feature_breadth_of_active,
-        count(case when is_active then 1 end) as active_accounts,
-        count(case when active_users >= 3 then 1 end) as accounts_with_3_plus_active_users,
-        sum(engagement_score) as engagement_score,
-        count(*) as paying_accounts
-    from engagement
-    group by grouping sets ((month, segment), (month))
-),
-
-adoption as (
-    select
-        feature_adoption.month,
-        feature_adoption.segment,
+        segment,
         'feature_adoption_rate_early' as kpi_id,
         cast(null as double) as statistic,
-        cast(feature_adoption.early_adoption_rate_numerator as double) as numerator,
-        cast(feature_adoption.early_adoption_rate_denominator as double) as denominator
+        cast(early_adoption_rate_numerator as double) as numerator,
+        cast(early_adoption_rate_denominator as double) as denominator
     from feature_adoption
     union all
-    select
-        feature_adoption.month,
-        feature_adoption.segment,
-        'feature_adoption_rate_ongoing',
-        cast(null as double),
-        cast(feature_adoption.ongoing_adoption_rate_numerator as double),
-        cast(feature_adoption.ongoing_adoption_rate_denominator as double)
+    select month, segment, 'feature_adoption_rate_ongoing', cast(null as double),
+        cast(ongoing_adoption_rate_numerator as double), cast(ongoing_adoption_rate_denominator as double)
     from feature_adoption
-    union all
-    -- breadth of use is over active accounts only: no row without one
-    select month, segment, 'breadth_of_use', cast(null as double),
-        cast(feature_breadth_of_active as double), cast(active_accounts as double)
-    from usage_counts
-    where active_accounts > 0
-    union all
-    select month, segment, 'accounts_with_3_plus_active_users_rate', cast(null as double),
-        cast(accounts_with_3_plus_active_users as double), cast(paying_accounts as double)
-    from usage_counts
-    union all
-    -- no key features configured: no engagement score
-    select month, segment, 'engagement_score', cast(null as double),
-        engagement_score, cast(paying_accounts as double)
-    from usage_counts
-    cross join key_feature_count
-    where key_feature_count.key_features > 0
 ),
 
-renewals_segmented as (
-    -- each renewal with its account's segment; a renewal of an account missing from the accounts
-    -- table has a null segment and counts in 'All' only
-    select renewals.anniversary_month as month, accounts.segment, renewals.is_renewed
-    from renewals
-    left join accounts
-        on accounts.account_id = renewals.account_id
-),
-
-renewal_counts as (
-    select
-        month,
-        case when grouping(segment) = 1 then 'All' else segment end as segment,
-        count(case when is_renewed then 1 end) as renewed,
-        count(*) as anniversaries
-    from renewals_segmented
-    group by grouping sets ((month, segment), (month))
-),
-
-retention as (
-    -- customer retention and downgrade rates from the account bridge; annual renewals;
-    -- core rates copied from the retention marts
+retention_copied as (
+    -- customer retention and downgrade rates from the account bridge; core rates copied from the
+    -- retention marts
     select
         month,
         segment,
@@ -251,11 +90,6 @@ retention as (
     select month, segment, 'customer_downgrade_rate', cast(null as double),
         cast(accounts_contracted as double), cast(accounts_start as double)
     from kpis_monthly
-    union all
-    select month, segment, 'renewal_rate', cast(null as double),
-        cast(renewed as double), cast(anniversaries as double)
-    from renewal_counts
-    where segment is not null
     union all
     select month, segment, 'logo_churn_rate', cast(null as double),
         cast(logo_churn_rate_numerator as double), cast(logo_churn_rate_denominator as double)
@@ -294,59 +128,15 @@ retention as (
     from retention_t12m
 ),
 
-activated_expansions as (
-    -- accounts activated (first value within 30 days) whose 12 months after the start month
-    -- are complete, and whether they expanded in those 12 months
+expansion_copied as (
+    -- the MRR bridge's expansion KPIs, from mart_kpis_monthly
     select
-        starts.cohort_month,
-        starts.segment,
-        case when exists (
-            select 1
-            from expansion_months
-            where expansion_months.account_id = starts.account_id
-                and expansion_months.month_index > starts.cohort_month_index
-                and expansion_months.month_index <= starts.cohort_month_index + 12
-        ) then 1 else 0 end as expanded
-    from starts
-    cross join last_complete
-    where starts.days_to_first_value <= 30
-        and starts.cohort_month_index + 12 <= last_complete.month_index
-),
-
-first_expansions as (
-    select
-        starts.cohort_month,
-        starts.segment,
-        date_diff('day', starts.start_date, min(expansion_months.snapshot_date)) as days_to_first_expansion
-    from starts
-    inner join expansion_months
-        on expansion_months.account_id = starts.account_id
-    group by starts.account_id, starts.cohort_month, starts.segment, starts.start_date
-),
-
-expansion as (
-    select
-        cohort_month as month,
-        coalesce(segment, 'All') as segment,
-        'activation_to_expansion_rate' as kpi_id,
+        month,
+        segment,
+        'expansion_rate' as kpi_id,
         cast(null as double) as statistic,
-        cast(sum(expanded) as double) as numerator,
-        cast(count(*) as double) as denominator
-    from activated_expansions
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-    union all
-    select
-        cohort_month,
-        coalesce(segment, 'All'),
-        'time_to_first_expansion_median',
-        percentile_cont(0.5) within group (order by days_to_first_expansion),
-        cast(null as double),
-        cast(count(*) as double)
-    from first_expansions
-    group by grouping sets ((cohort_month, segment), (cohort_month))
-    union all
-    select month, segment, 'expansion_rate', cast(null as double),
-        cast(expansion_rate_numerator as double), cast(expansion_rate_denominator as double)
+        cast(expansion_rate_numerator as double) as numerator,
+        cast(expansion_rate_denominator as double) as denominator
     from kpis_monthly
     union all
     select month, segment, 'expansion_revenue_rate', cast(null as double),
@@ -364,14 +154,10 @@ expansion as (
     select month, segment, 'annual_recurring_revenue', cast(12 * mrr_end as double),
         cast(12 * mrr_end as double), cast(null as double)
     from kpis_monthly
-    union all
-    select month, coalesce(segment, 'All'), 'average_revenue_per_expansion_account', cast(null as double),
-        cast(sum(mrr) as double), cast(count(*) as double)
-    from expansion_months
-    group by grouping sets ((month, segment), (month))
 ),
 
-advocacy as (
+advocacy_copied as (
+    -- NPS of the month, with its interval, from mart_stage_nps
     select
         period as month,
         segment,
@@ -384,128 +170,34 @@ advocacy as (
     from nps
 ),
 
-tickets_segmented as (
-    -- each ticket with its account's segment; a ticket of an account missing from the accounts
-    -- table has a null segment and counts in 'All' only
-    select tickets.*, accounts.segment
-    from tickets
-    left join accounts
-        on accounts.account_id = tickets.account_id
-),
-
-support_segmented as (
-    select
-        resolved_month as month,
-        case when grouping(segment) = 1 then 'All' else segment end as segment,
-        'average_resolution_time_hours' as kpi_id,
-        cast(null as double) as statistic,
-        sum(resolution_hours) as numerator,
-        cast(count(*) as double) as denominator
-    from tickets_segmented
-    where resolved_month is not null
-    group by grouping sets ((resolved_month, segment), (resolved_month))
-    union all
-    select
-        first_response_month,
-        case when grouping(segment) = 1 then 'All' else segment end,
-        'first_response_time_median_hours',
-        percentile_cont(0.5) within group (order by first_response_hours),
-        cast(null as double),
-        cast(count(*) as double)
-    from tickets_segmented
-    where first_response_month is not null
-    group by grouping sets ((first_response_month, segment), (first_response_month))
-    union all
-    select csat_month, case when grouping(segment) = 1 then 'All' else segment end, 'csat_average',
-        cast(null as double), cast(sum(csat) as double), cast(count(*) as double)
-    from tickets_segmented
-    where csat is not null
-    group by grouping sets ((csat_month, segment), (csat_month))
-    union all
-    select csat_month, case when grouping(segment) = 1 then 'All' else segment end, 'csat_satisfied_rate',
-        cast(null as double), cast(count(case when csat >= 4 then 1 end) as double), cast(count(*) as double)
-    from tickets_segmented
-    where csat is not null
-    group by grouping sets ((csat_month, segment), (csat_month))
-    union all
-    select opened_month, case when grouping(segment) = 1 then 'All' else segment end, 'ticket_volume',
-        cast(count(*) as double), cast(count(*) as double), cast(null as double)
-    from tickets_segmented
-    group by grouping sets ((opened_month, segment), (opened_month))
-),
-
-support as (
-    -- tickets of unknown accounts count in 'All' only
-    select * from support_segmented
-    where segment is not null
-),
-
-latest_scores as (
-    -- each account's latest vendor health score of each month
-    select
-        account_id,
-        cast(date_trunc('month', scored_at) as date) as month,
-        score,
-        row_number() over (
-            partition by account_id, cast(date_trunc('month', scored_at) as date) order by scored_at desc
-        ) as recency
-    from health_scores
-),
-
-scored_accounts as (
-    -- paying accounts at the end of the month with their latest score of the month
-    select scored_months.month, scored_months.segment, latest_scores.score
-    from scored_months
-    inner join latest_scores
-        on latest_scores.account_id = scored_months.account_id
-        and latest_scores.month = scored_months.month
-        and latest_scores.recency = 1
-),
-
-health as (
-    -- customer health score: the mean vendor score of scored paying accounts (its calibration is tested elsewhere)
-    select
-        month,
-        coalesce(segment, 'All') as segment,
-        'customer_health_score' as kpi_id,
-        cast(null as double) as statistic,
-        sum(score) as numerator,
-        cast(count(*) as double) as denominator
-    from scored_accounts
-    group by grouping sets ((month, segment), (month))
-),
-
 measured as (
     select month, segment, kpi_id, statistic, numerator, denominator,
         cast(null as double) as value_lower, cast(null as double) as value_upper
-    from onboarding
+    from onboarding_kpis
     union all
-    select month, segment, kpi_id, statistic, numerator, denominator,
-        cast(null as double), cast(null as double)
-    from health
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from adoption_kpis
     union all
-    select month, segment, kpi_id, statistic, numerator, denominator,
-        cast(null as double), cast(null as double)
-    from adoption
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from adoption_copied
     union all
-    select month, segment, kpi_id, statistic, numerator, denominator,
-        cast(null as double), cast(null as double)
-    from retention
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from retention_kpis
     union all
-    select month, segment, kpi_id, statistic, numerator, denominator,
-        cast(null as double), cast(null as double)
-    from expansion
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from retention_copied
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from expansion_kpis
+    union all
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from expansion_copied
     union all
     select month, segment, kpi_id, statistic, numerator, denominator, value_lower, value_upper
-    from advocacy
+    from advocacy_copied
     union all
-    select month, segment, kpi_id, statistic, numerator, denominator,
-        cast(null as double), cast(null as double)
-    from support
-),
-
-segments as (
-    select distinct segment from kpis_monthly
+    select month, segment, kpi_id, statistic, numerator, denominator, cast(null as double), cast(null as double)
+    from support_kpis
 ),
 
 kpi_ids as (

@@ -20,11 +20,11 @@ classified as (
 ),
 
 counts as (
-    -- per segment and in 'All' (grouping sets: segment is never null, stg_accounts fills 'Unknown')
+    -- per segment and in 'All' (the one roll-up: see int_report_segments)
     select
         period_grain,
         period,
-        coalesce(segment, 'All') as segment,
+        case when grouping(segment) = 1 then 'All' else segment end as segment,
         count(case when category = 'promoter' then 1 end) as promoters,
         count(case when category = 'passive' then 1 end) as passives,
         count(case when category = 'detractor' then 1 end) as detractors,
