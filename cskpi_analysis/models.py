@@ -107,14 +107,102 @@ def load_models() -> dict[str, Model]:
     return dict(_load_models())
 
 
+@dataclass(frozen=True)
+class MartContract:
+    """A mart's generic contract (``sql/checks/contracts.toml``): dbt's unique, not_null, accepted_values."""
+
+    mart: str
+    description: str
+    key: tuple[str, ...]
+    unique: bool = True
+    not_null: tuple[str, ...] = ()
+    segment: str | None = None
+    accepted: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
+
+
+_SEGMENT_RULES = ("accounts", "accounts or All")
+
+
+def load_contracts() -> dict[str, MartContract]:
+    """Every mart's contract in ``sql/checks/contracts.toml``, keyed by mart."""
+    import tomllib
+
+    raw = tomllib.loads(_sql_dir().joinpath("checks", "contracts.toml").read_text(encoding="utf-8"))
+    contracts = {}
+    for mart, entry in raw.items():
+        unknown = set(entry) - {"description", "key", "unique", "not_null", "segment", "accepted"}
+        if unknown or not entry.get("key") or entry.get("segment", "accounts") not in _SEGMENT_RULES:
+            raise ValueError(f"contracts.toml [{mart}]: needs description and key; segment one of {_SEGMENT_RULES}")
+        contracts[mart] = MartContract(
+            mart,
+            entry["description"],
+            tuple(entry["key"]),
+            bool(entry.get("unique", True)),
+            tuple(entry.get("not_null", ())),
+            entry.get("segment"),
+            tuple((column, tuple(values)) for column, values in entry.get("accepted", {}).items()),
+        )
+    return contracts
+
+
+def _first_null(columns: tuple[str, ...]) -> str:
+    cases = " ".join(f"when {c} is null then '{c}'" for c in columns)
+    return f"case {cases} end"
+
+
+def _literal(value: str | int) -> str:
+    return "'" + value.replace("'", "''") + "'" if isinstance(value, str) else str(int(value))
+
+
+def contract_sql(contract: MartContract) -> str:
+    """The check query of a contract: the rows breaking it, as ``problem, <key columns>, value``."""
+    mart, key = contract.mart, ", ".join(contract.key)
+    parts = []
+    if contract.unique:
+        parts.append(
+            f"select 'duplicate key' as problem, {key}, cast(count(*) as varchar) as value\n"
+            f"from {mart}\ngroup by {key}\nhaving count(*) > 1"
+        )
+        parts.append(
+            f"select 'null key' as problem, {key}, {_first_null(contract.key)} as value\n"
+            f"from {mart}\nwhere {' or '.join(f'{c} is null' for c in contract.key)}"
+        )
+    if contract.not_null:
+        parts.append(
+            f"select 'null value' as problem, {key}, {_first_null(contract.not_null)} as value\n"
+            f"from {mart}\nwhere {' or '.join(f'{c} is null' for c in contract.not_null)}"
+        )
+    if contract.segment is not None:
+        roll_up = "segment <> 'All' and " if contract.segment == "accounts or All" else ""
+        parts.append(
+            f"select 'unaccepted segment' as problem, {key}, segment as value\nfrom {mart}\n"
+            f"where {roll_up}not exists (select 1 from stg_accounts where stg_accounts.segment = {mart}.segment)"
+        )
+    for column, values in contract.accepted:
+        parts.append(
+            f"select 'unaccepted {column}' as problem, {key}, cast({column} as varchar) as value\nfrom {mart}\n"
+            f"where {column} not in ({', '.join(_literal(v) for v in values)})"
+        )
+    return "\nunion all\n".join(parts) + "\n"
+
+
 def load_checks() -> list[Check]:
-    """Every check in ``cskpi_analysis/sql/checks/``."""
+    """Every check: one per mart (its contract in ``contracts.toml``, with ``checks/<mart>.sql`` added to
+    it when that file holds more of its identities), and the other files of ``sql/checks/``."""
+    folder = _sql_dir().joinpath("checks")
+    files = {p.name[: -len(".sql")]: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".sql")}
+    contracts = load_contracts()
     checks = []
-    for path in sorted(p for p in _sql_dir().joinpath("checks").iterdir() if p.name.endswith(".sql")):
-        sql = path.read_text(encoding="utf-8")
-        first = sql.splitlines()[0] if sql else ""
-        message = first[2:].strip() if first.startswith("--") else path.name
-        checks.append(Check(path.name[: -len(".sql")], sql, message, parameters_of(sql)))
+    for name in sorted(set(files) | set(contracts)):
+        sql = files.get(name, "")
+        if name in contracts:
+            own = "\n".join(line for line in sql.splitlines() if not line.startswith("--")).strip()
+            sql = contract_sql(contracts[name]) + (f"union all\n{own}\n" if own else "")
+            message = contracts[name].description
+        else:
+            first = sql.splitlines()[0] if sql else ""
+            message = first[2:].strip() if first.startswith("--") else name
+        checks.append(Check(name, sql, message, parameters_of(sql)))
     return checks
 
 

@@ -115,7 +115,7 @@ MART_CONTRACTS: dict[str, tuple[tuple[str, ...] | None, str, dict[str, tuple[obj
     "mart_indicator_outcomes": (
         ("account_id", "month"),
         "mrr",
-        {"churn_3m": (2, "unaccepted outcome"), "segment": ("Nowhere", "unaccepted segment")},
+        {"churn_3m": (2, "unaccepted churn_3m"), "segment": ("Nowhere", "unaccepted segment")},
     ),
     "mart_kpis_monthly": (("month", "segment"), "accounts_end", {"segment": ("Nowhere", "unaccepted segment")}),
     "mart_renewals_due": (None, "account_id", {"segment": ("Nowhere", "unaccepted segment")}),
@@ -142,13 +142,70 @@ MART_CONTRACTS: dict[str, tuple[tuple[str, ...] | None, str, dict[str, tuple[obj
 CHECKS = {check.name: check for check in load_checks()}
 
 
-def test_every_mart_has_a_check_file_that_reads_it():
+def test_every_mart_has_a_contract_and_its_check_reads_it():
     marts = sorted(name for name, model in MODELS.items() if model.layer == "mart")
     assert sorted(MART_CONTRACTS) == marts
     for mart in marts:
-        assert mart in CHECKS, f"sql/checks/{mart}.sql is missing"
+        assert mart in CHECKS, f"sql/checks/contracts.toml has no [{mart}]"
         # its own mart, and the accounts' segments for an accepted-values rule
         assert mart in referenced_tables(CHECKS[mart].sql) <= {mart, "stg_accounts"}, mart
+
+
+def test_a_contract_becomes_a_check_returning_each_broken_rule_with_its_row():
+    # hand-built: key (1,'a') twice, a null key part, a null 'n', an unknown kind, a segment no account has,
+    # and 'All' (accepted: the roll-up). Expected rows written out by hand, one per broken rule.
+    from cskpi_analysis.models import MartContract, contract_sql
+
+    contract = MartContract(
+        "mart_t",
+        "t",
+        key=("k", "segment"),
+        not_null=("n",),
+        segment="accounts or All",
+        accepted=(("kind", ("x", "y")),),
+    )
+    con = duckdb.connect()
+    con.execute("create table stg_accounts as select 'a' as segment")
+    con.execute(
+        "create table mart_t as select * from (values "
+        "(1, 'a', 5, 'x'), (1, 'a', 5, 'y'), (2, null, 5, 'x'), (3, 'a', null, 'x'), (4, 'a', 5, 'z'), "
+        "(5, 'b', 5, 'x'), (6, 'All', 5, 'y')) as v (k, segment, n, kind)"
+    )
+    found = sorted(con.execute(contract_sql(contract)).fetchall(), key=str)
+    assert found == sorted(
+        [
+            ("duplicate key", 1, "a", "2"),
+            ("null key", 2, None, "segment"),
+            ("null value", 3, "a", "n"),
+            ("unaccepted kind", 4, "a", "z"),
+            ("unaccepted segment", 5, "b", "b"),
+        ],
+        key=str,
+    )
+
+
+def test_a_mart_without_a_unique_key_is_checked_for_nulls_only():
+    from cskpi_analysis.models import MartContract, contract_sql
+
+    sql = contract_sql(MartContract("mart_t", "t", key=("a", "b"), unique=False, not_null=("a",)))
+    con = duckdb.connect()
+    con.execute("create table mart_t as select * from (values (1, 1), (1, 1), (null, 2)) as v (a, b)")
+    assert con.execute(sql).fetchall() == [("null value", None, 2, "a")]  # the duplicate is allowed
+
+
+def test_a_malformed_contract_is_refused(monkeypatch):
+    from cskpi_analysis import models
+
+    class Folder:
+        def joinpath(self, *parts):
+            return self
+
+        def read_text(self, encoding):
+            return '[mart_t]\ndescription = "t"\nkey = ["k"]\nsegment = "everyone"\n'
+
+    monkeypatch.setattr(models, "_sql_dir", lambda: Folder())
+    with pytest.raises(ValueError, match=r"contracts.toml \[mart_t\]"):
+        models.load_contracts()
 
 
 def test_every_mart_states_its_grain_on_its_first_line():

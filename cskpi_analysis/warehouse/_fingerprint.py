@@ -68,7 +68,7 @@ def code_version() -> str:
     package = resources.files("cskpi_analysis")
     sql = package.joinpath("sql")
     names = sorted(p.name for p in sql.iterdir() if p.name.endswith(".sql"))
-    names += sorted("checks/" + p.name for p in sql.joinpath("checks").iterdir() if p.name.endswith(".sql"))
+    names += sorted("checks/" + p.name for p in sql.joinpath("checks").iterdir() if p.name.endswith((".sql", ".toml")))
     for name in names:
         digest.update(name.encode())
         digest.update(sql.joinpath(name).read_bytes())
