@@ -1,4 +1,4 @@
-"""Single-file reports (cskpi_analysis/static_report.py): leader formatting, marimo's elements made static,
+"""Single-file reports (cskpi_analysis/report/_single_file.py): leader formatting, marimo's elements made static,
 and every demo report opened alone from disk, network off, in headless Chromium."""
 
 from __future__ import annotations
@@ -19,21 +19,19 @@ import pytest
 
 from cskpi_analysis import cli
 from cskpi_analysis.report import (
-    ReportError,
-    build_reports,
-    remote_references,
-    render_dom,
-    rendered_heading,
-    session_snapshot,
-)
-from cskpi_analysis.static_report import (
     NAV_PLACEHOLDER,
     SINGLE_FILE_DIR,
+    ReportError,
+    build_reports,
     check_single_file,
     control_text,
     format_table,
     header_label,
     print_pdf,
+    remote_references,
+    render_dom,
+    rendered_heading,
+    session_snapshot,
     static_html,
 )
 from tests.conftest import FIXTURE_DATA, FIXTURE_NOTEBOOKS, REAL_NOTEBOOKS
@@ -524,7 +522,8 @@ def test_report_pdf_writes_a_pdf_per_report_and_the_index_links_it(chromium, tmp
 def test_report_pdf_without_chromium_fails_in_one_line_before_building_anything(
     monkeypatch, tmp_path: Path, capsys
 ) -> None:
-    monkeypatch.setattr("cskpi_analysis.report.find_chromium", lambda: None)
+    monkeypatch.setattr("cskpi_analysis.report.find_chromium", lambda: None)  # where the command looks it up
+    monkeypatch.setattr("cskpi_analysis.report._export.find_chromium", lambda: None)  # where build_reports does
     out = tmp_path / "reports"
     assert cli.main(["report", str(FIXTURE_DATA), "--out", str(out), "--pdf"]) != 0
     err = capsys.readouterr().err

@@ -18,12 +18,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from cskpi_analysis import validate as validate_module
 from cskpi_analysis.cli import main
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.contract import TABLES, contract_markdown
 from cskpi_analysis.errors import DataContractError
-from cskpi_analysis.validate import Problem, ValidationReport, require_valid, resolve_as_of, validate_dir
+from cskpi_analysis.validate import Problem, ValidationReport, _run, require_valid, resolve_as_of, validate_dir
 
 REPO = Path(__file__).resolve().parents[1]
 VALID = REPO / "tests" / "fixtures" / "contract" / "valid"
@@ -126,7 +125,7 @@ def test_an_inferred_as_of_says_where_it_was_found(data_dir: Path) -> None:
 
 def test_without_as_of_a_date_after_today_is_an_error_and_not_as_of(data_dir: Path, monkeypatch) -> None:
     (data_dir / "cskpi.toml").unlink()
-    monkeypatch.setattr(validate_module, "_today", lambda: dt.date(2024, 6, 2))
+    monkeypatch.setattr(_run, "_today", lambda: dt.date(2024, 6, 2))
     report = validate_dir(data_dir)
     # usage_events rows 3 and 4 (2024-06-03, 2024-06-04) lie after that "today"
     assert [str(p) for p in report.problems] == [
@@ -138,7 +137,7 @@ def test_without_as_of_a_date_after_today_is_an_error_and_not_as_of(data_dir: Pa
 
 
 def test_with_as_of_set_no_date_is_compared_with_today(data_dir: Path, monkeypatch) -> None:
-    monkeypatch.setattr(validate_module, "_today", lambda: dt.date(2000, 1, 1))
+    monkeypatch.setattr(_run, "_today", lambda: dt.date(2000, 1, 1))
     assert validate_dir(data_dir).problems == ()
 
 
@@ -597,7 +596,7 @@ def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The SQL statements run by the validation connections of the test."""
     log: list[str] = []
     connect = duckdb.connect
-    monkeypatch.setattr(validate_module.duckdb, "connect", lambda *a, **k: RecordingConnection(connect(*a, **k), log))
+    monkeypatch.setattr(_run.duckdb, "connect", lambda *a, **k: RecordingConnection(connect(*a, **k), log))
     return log
 
 

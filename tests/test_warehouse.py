@@ -1,6 +1,6 @@
 """The warehouse is built once and read many times (cskpi_analysis/warehouse/).
 
-Every test counts real calls: validation (``validate._validate``) and builds
+Every test counts real calls: validation (``validate._run._validate``) and builds
 (``warehouse._build._build_file``) are wrapped with counters, so "opened without rebuilding"
 is an observed fact, not an assumption.
 """
@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from cskpi_analysis import kpis, narrative, stats, survival
-from cskpi_analysis import validate as validate_module
 from cskpi_analysis import warehouse as wh_module
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError, ConfigError
 from cskpi_analysis.models import PERSISTED, load_models
+from cskpi_analysis.validate import _run as validate_run
 from cskpi_analysis.warehouse import _build, _fingerprint, _open, _warehouse, build_marts, open_warehouse
 from tests.helpers import write_folder
 
@@ -34,7 +34,7 @@ DEMO = REPO / "data" / "demo"
 def counted(monkeypatch):
     """Counters of validations and builds actually run."""
     calls = {"validate": 0, "build": 0}
-    real_validate, real_build = validate_module._validate, _build._build_file
+    real_validate, real_build = validate_run._validate, _build._build_file
 
     def counting_validate(*args, **kwargs):
         calls["validate"] += 1
@@ -44,7 +44,7 @@ def counted(monkeypatch):
         calls["build"] += 1
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(validate_module, "_validate", counting_validate)
+    monkeypatch.setattr(validate_run, "_validate", counting_validate)  # where _open and resolve_as_of look it up
     monkeypatch.setattr(_open, "_build_file", counting_build)  # where open_warehouse looks it up
     return calls
 
@@ -245,13 +245,16 @@ def test_a_kept_result_of_a_subpackage_depends_on_every_module_it_may_call(monke
     assert digest(narrative.user_text) == digest(narrative.markdown_text) == text  # not in a subpackage
 
 
-def test_the_code_version_covers_every_module_of_the_warehouse_package(monkeypatch):
-    # a warehouse is stale when the code that builds it changes: an edit to any file of warehouse/
-    # (simulated by reading it with one more byte) must change the code version
+def test_the_code_version_covers_every_module_of_the_warehouse_and_validate_packages(monkeypatch):
+    # a warehouse is stale when the code that builds it changes: an edit to any file of warehouse/ or
+    # validate/ (simulated by reading it with one more byte) must change the code version
     before = wh_module.code_version()
     read = Path.read_bytes
     modules = sorted(Path(wh_module.__file__).parent.glob("*.py"))
     assert {m.name for m in modules} >= {"__init__.py", "_build.py", "_open.py", "_warehouse.py"}
+    validators = sorted(Path(validate_run.__file__).parent.glob("*.py"))
+    assert {m.name for m in validators} >= {"__init__.py", "_rules.py", "_run.py"}
+    modules += validators
     for module in modules:
         monkeypatch.setattr(Path, "read_bytes", lambda self, m=module: read(self) + (b"#" if self == m else b""))
         assert wh_module.code_version() != before, f"{module.name} is not in the code version"

@@ -68,7 +68,7 @@ def validation_cache(database: Path) -> Path:
 
 def validate_cached(data_dir: Path, database: Path, inputs: Inputs) -> tuple[AnalysisConfig, Any]:
     """Validate the folder once per input fingerprint (the result is kept beside the warehouse)."""
-    from cskpi_analysis.validate import _validate
+    from cskpi_analysis.validate._run import _validate
 
     key = fingerprint(inputs, {}, code_version())
     store = validation_cache(database)
