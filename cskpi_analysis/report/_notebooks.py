@@ -58,7 +58,7 @@ def default_notebooks() -> Path:
     ``pip install`` puts them in ``<prefix>/share/cskpi/notebooks``. The working directory
     plays no part.
     """
-    checkout = Path(__file__).resolve().parents[1] / "notebooks"
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"  # <repo>/cskpi_analysis/report/_notebooks.py
     installed = Path(sys.prefix) / "share" / "cskpi" / "notebooks"
     for folder in (checkout, installed):
         if find_notebooks(folder):
