@@ -59,7 +59,8 @@ def raw_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyR
     return _read(con, path).select("*, row_number() over () as _row")
 
 
-def _empty_projection(table: Table) -> str:
+def empty_projection(table: Table) -> str:
+    """The select list of an absent table's ``src_`` view: every contract column as a typed NULL."""
     return ", ".join(f"cast(null as {c.sql_type}) as {quote_identifier(c.name)}" for c in table.columns)
 
 
@@ -92,7 +93,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, data_dir: str | Path, confi
         view = f"src_{name}"
         path = files.get(name)
         if path is None:
-            con.sql(f"select {_empty_projection(table)} where false").create_view(view, replace=True)
+            con.sql(f"select {empty_projection(table)} where false").create_view(view, replace=True)
             continue
         rel = _read(con, path)
         types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}

@@ -19,7 +19,6 @@ session is ``local[*]`` unless ``master`` is given, or a session already exists 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -140,15 +139,16 @@ def register_sources(spark: SparkSession, data_dir: Path, config: AnalysisConfig
     """A temporary view ``src_<table>`` per contract table, parsed as :func:`sources.register_sources` does."""
     from cskpi_analysis.contract import TABLES
     from cskpi_analysis.dialects import transpile
-    from cskpi_analysis.sources import present_tables, source_projection
+    from cskpi_analysis.sources import empty_projection, present_tables, source_projection
 
     files = present_tables(data_dir)
     for name, table in TABLES.items():
         path = files.get(name)
         raw = f"raw_{name}"
         if path is None:
-            projection = ", ".join(f"cast(null as {c.sql_type}) as {c.name}" for c in table.columns)
-            spark.sql(transpile(f"select {projection} where false", "spark")).createOrReplaceTempView(f"src_{name}")
+            spark.sql(transpile(f"select {empty_projection(table)} where false", "spark")).createOrReplaceTempView(
+                f"src_{name}"
+            )
             continue
         if path.suffix == ".csv":
             frame = spark.read.csv(str(path), header=True, inferSchema=False, multiLine=True, escape='"')
@@ -255,7 +255,6 @@ def build(
 
         config, _ = require_valid(data_dir)
     parameters = model_parameters(config, _source_presence(data_dir, config))
-    parameters = {k: (v if not isinstance(v, dt.datetime) else v.date()) for k, v in parameters.items()}
     started = time.perf_counter()
     spark = spark or session(master)
     with _atomic_folder(out) as temporary:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
-from cskpi_analysis.report._privacy import _base64_texts, _json_unescape
+from cskpi_analysis.report._privacy import _base64_texts, _json_unescape, breadth_first
 
 ASSETS_DIR = "assets"
 
@@ -133,24 +133,17 @@ def _markup_views(page: str, depth: int = 5) -> Iterator[str]:
     a view holding ``<img src=...>``, while ``<p>&lt;img src=...&gt;</p>`` (a name escaped
     by :func:`cskpi_analysis.narrative.user_text`, shown as text) gives none.
     """
-    seen: set[str] = set()
-    frontier = [page]
-    for _ in range(depth):
-        next_frontier = []
-        for view in frontier:
-            if view in seen:
-                continue
-            seen.add(view)
-            yield view
-            next_frontier.append(unquote(_json_unescape(view)))
-            for _, attributes in _TAG.findall(view):
-                next_frontier += [
-                    html.unescape(_attribute_value(raw))
-                    for _, raw in _ATTRIBUTE.findall(attributes)
-                    if "&" in raw or "<" in raw
-                ]
-            next_frontier += _base64_texts(view)
-        frontier = next_frontier
+
+    def expand(view: str) -> list[str]:
+        attributes = [
+            html.unescape(_attribute_value(raw))
+            for _, tag_attributes in _TAG.findall(view)
+            for _, raw in _ATTRIBUTE.findall(tag_attributes)
+            if "&" in raw or "<" in raw
+        ]
+        return [unquote(_json_unescape(view)), *attributes, *_base64_texts(view)]
+
+    return breadth_first(page, depth, expand)
 
 
 def remote_references(page: str) -> list[str]:

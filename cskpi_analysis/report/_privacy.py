@@ -6,7 +6,7 @@ import base64
 import binascii
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
 _EMAIL = re.compile(
@@ -35,17 +35,21 @@ def decoded_views(text: str, depth: int = 4) -> Iterator[str]:
     Each decoding is applied repeatedly (payloads are often escaped several
     times over); base64 runs that decode to UTF-8 text are decoded in turn.
     """
+    return breadth_first(text, depth, lambda view: [unquote(html.unescape(_json_unescape(view))), *_base64_texts(view)])
+
+
+def breadth_first(start: str, depth: int, expand: Callable[[str], list[str]]) -> Iterator[str]:
+    """``start`` and the texts ``expand`` derives from it, level by level up to ``depth``, each once."""
     seen: set[str] = set()
-    frontier = [text]
+    frontier = [start]
     for _ in range(depth):
-        next_frontier = []
+        next_frontier: list[str] = []
         for view in frontier:
             if view in seen:
                 continue
             seen.add(view)
             yield view
-            next_frontier.append(unquote(html.unescape(_json_unescape(view))))
-            next_frontier += _base64_texts(view)
+            next_frontier += expand(view)
         frontier = next_frontier
 
 
