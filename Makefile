@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-$(DEMO)/.complete: $(STAMP) cskpi_analysis/demo.py
+$(DEMO)/.complete: $(STAMP) $(wildcard cskpi_analysis/demo/*.py)
 	$(BIN)/cskpi demo --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED) --out $(DEMO)
 	touch $@
 

@@ -1,4 +1,4 @@
-"""Tests of the data contract (cskpi_analysis/contract.py) and its agreement with the staging models."""
+"""Tests of the data contract (cskpi_analysis/contract/) and its agreement with the staging models."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Known answers come first, on frames small enough to check by hand (the expected numbers
 are derived in the comments). Then the planted truth of the demo generator
-(cskpi_analysis/demo.py, docs/demo_data.md) is recovered on 3,000 accounts with a fixed seed.
+(cskpi_analysis/demo/, docs/demo_data.md) is recovered on 3,000 accounts with a fixed seed.
 """
 
 from __future__ import annotations

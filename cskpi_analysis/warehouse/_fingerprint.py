@@ -16,9 +16,9 @@ from cskpi_analysis.warehouse._parameters import _jsonable
 
 _HASH_CHUNK = 1 << 22
 
-_CODE_FILES = ("contract.py", "validate", "sources.py", "models.py", "warehouse", "config.py")
-"""The modules that shape a build, hashed into :func:`code_version`; a folder (``validate``, ``warehouse``)
-stands for every module in it."""
+_CODE_FILES = ("contract", "validate", "sources.py", "models.py", "warehouse", "config.py")
+"""The modules that shape a build, hashed into :func:`code_version`; a folder (``contract``, ``validate``,
+``warehouse``) stands for every module in it."""
 
 
 def _file_hash(path: Path) -> str:
