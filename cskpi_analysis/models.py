@@ -220,9 +220,9 @@ PERSISTED: frozenset[str] = frozenset(
         "stg_health_scores",
         "int_months",
         "int_account_spells",
-        "int_day30_first_value",
-        "int_day30_key_features",
-        "int_day30_landmarks",
+        "int_landmark_cohort",
+        "int_landmark_first_value",
+        "int_landmark_key_features",
     }
 )
 

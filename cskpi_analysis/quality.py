@@ -294,7 +294,7 @@ def first_value_reason(con: Reader, columns: Mapping[str, Iterable[str]] | None 
     ``analysis.first_value_milestone`` milestone (``int_account_first_value``).
     """
     try:
-        row = con.execute("select count(first_value_date) from int_day30_first_value").fetchone()
+        row = con.execute("select count(first_value_date) from int_landmark_first_value").fetchone()
     except duckdb.Error:
         return None  # not built here: nothing known, nothing claimed
     if row and row[0]:

@@ -342,8 +342,8 @@ def _(mo):
             - **Prediction, not causation.** Accounts that adopt a feature differ in many ways from those that do not.
               A predictive behaviour is a candidate for an experiment (change onboarding for a random half), not a
               proven lever. Small bands and few churns per covariate are flagged.
-            - Definitions and formulas: `docs/survival.md`; code: `cskpi_analysis/survival.py` and the SQL models
-              `int_account_spells`, `int_day30_*`, `mart_account_day30`.
+            - Definitions and formulas: `docs/survival.md`; code: `cskpi_analysis/survival/` and the SQL models
+              `int_account_spells`, `int_landmark_*`, `mart_account_landmark`.
                         """
                     )
                 }

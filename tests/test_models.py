@@ -100,7 +100,7 @@ def test_first_value_is_one_rule_the_configured_event_replaces_the_milestone(tmp
 #: Each mart's unique key (None: it has none), a column that must never be null, and per categorical column
 #: a value its check must refuse with the problem it names.
 MART_CONTRACTS: dict[str, tuple[tuple[str, ...] | None, str, dict[str, tuple[object, str]]]] = {
-    "mart_account_day30": (("account_id",), "churned", {"segment": ("Nowhere", "unaccepted segment")}),
+    "mart_account_landmark": (("account_id",), "churned", {"segment": ("Nowhere", "unaccepted segment")}),
     "mart_account_months": (
         ("account_id", "month"),
         "mrr",

@@ -1,4 +1,4 @@
-"""Tests of the landmark survival analysis (the cskpi_analysis/survival/ package, the day-30 SQL models
+"""Tests of the landmark survival analysis (the cskpi_analysis/survival/ package, the landmark SQL models
 and the ``cskpi survival`` command).
 
 Known answers are hand-computed in comments or cross-checked against lifelines called
@@ -239,7 +239,7 @@ def test_the_landmark_excludes_accounts_that_churned_before_day_30(landmark_con)
     con, config = landmark_con
     frame = survival.survival_frame(con, config=config)
     assert sorted(frame["account_id"]) == ["A", "D", "F", "G", "H"]
-    reasons = dict(con.execute("select account_id, exclusion_reason from int_day30_landmarks").fetchall())
+    reasons = dict(con.execute("select account_id, exclusion_reason from int_landmark_cohort").fetchall())
     assert reasons["B"] == reasons["C"] == "churned before the landmark"
     assert reasons["E"] == "landmark after as_of"
     cohort = survival.landmark_cohort(con).set_index("group")["accounts"]
@@ -283,7 +283,7 @@ def test_another_landmark_reads_another_warehouse_and_leaves_the_callers_unchang
     assert "D" not in set(frame["account_id"])
     assert bool(frame.set_index("account_id").loc["A", "adopted_reports"])
     # the caller's warehouse still holds the day-30 mart: nothing was rebuilt behind its back
-    landmarks = con.execute("select distinct landmark_days from mart_account_day30").fetchall()
+    landmarks = con.execute("select distinct landmark_days from mart_account_landmark").fetchall()
     assert landmarks == [(30,)]
     assert "D" in set(survival.survival_frame(con)["account_id"])
 

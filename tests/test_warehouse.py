@@ -123,12 +123,12 @@ def test_another_landmark_is_built_once_beside_the_warehouse_and_reused(folder, 
     db = tmp_path / "wh.duckdb"
     with open_warehouse(folder, database=db) as wh:
         day60 = survival.survival_frame(wh, 60, 365)
-        assert wh.execute("select distinct landmark_days from mart_account_day30").fetchall() == [(30,)]
+        assert wh.execute("select distinct landmark_days from mart_account_landmark").fetchall() == [(30,)]
     monkeypatch.setenv("CSKPI_NO_BUILD", "1")  # from here on, any build fails
     with open_warehouse(folder, database=db) as again:
         pd.testing.assert_frame_equal(survival.survival_frame(again, 60, 365), day60)
         variant = again.with_parameters(landmark_days=60)
-        assert variant.execute("select distinct landmark_days from mart_account_day30").fetchall() == [(60,)]
+        assert variant.execute("select distinct landmark_days from mart_account_landmark").fetchall() == [(60,)]
         # marts that do not read the landmark come from the main file
         assert (
             variant.execute("select count(*) from mart_kpis_monthly").fetchone()

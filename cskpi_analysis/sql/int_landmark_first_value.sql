@@ -4,10 +4,10 @@
 -- As a time-to-event outcome: reached_value is true when value came before the first churn;
 -- ttfv_duration_days is then days_to_first_value, otherwise the follow-up until the first
 -- churn or as_of (censored: an account that never reached value is not counted as 'never').
--- Used for time to first value as a time-to-event outcome; the landmark mart (mart_account_day30)
+-- Used for time to first value as a time-to-event outcome; the landmark mart (mart_account_landmark)
 -- keeps only what happened before the landmark.
 with landmarks as (
-    select * from int_day30_landmarks
+    select * from int_landmark_cohort
 ),
 
 first_values as (

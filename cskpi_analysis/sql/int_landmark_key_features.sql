@@ -3,13 +3,13 @@
 -- that any list of key features works; cskpi_analysis.survival pivots it to one boolean
 -- column per feature (adopted_<feature>).
 with landmarks as (
-    select * from int_day30_landmarks
+    select * from int_landmark_cohort
     where in_cohort
 ),
 
 window_usage as (
     -- usage strictly before the landmark: nothing after the landmark may leak in
-    select * from int_day30_window_usage
+    select * from int_landmark_window_usage
 ),
 
 key_features as (

@@ -5,9 +5,9 @@
 --   day_block  block number: days 62 * day_block to 62 * day_block + 61 of the window
 --   day_bits   the days of the block with such an event, day d of the window as bit d mod 62
 --   events     number of events
--- int_day30_key_features and mart_account_day30 read it instead of the raw events.
+-- int_landmark_key_features and mart_account_landmark read it instead of the raw events.
 with landmarks as (
-    select * from int_day30_landmarks
+    select * from int_landmark_cohort
     where in_cohort
 ),
 

@@ -1,6 +1,6 @@
 -- One row per account that reached its landmark: paying on day $landmark_days after its
 -- first paid day (its first spell still running that day) with the landmark on or before
--- as_of. Accounts that churned before the landmark are not here (see int_day30_landmarks).
+-- as_of. Accounts that churned before the landmark are not here (see int_landmark_cohort).
 -- Covariates are measured only in the window [start_date, landmark_date), day 0 included,
 -- the landmark day excluded (docs/survival.md has the definitions):
 --   active_days, features_used, key_features_adopted (of the configured key features), active_users,
@@ -14,7 +14,7 @@
 -- the follow-up: min(days to as_of, $horizon_days) (administrative censoring at the horizon,
 -- censoring at as_of for younger accounts). observable_to_horizon: start + horizon <= as_of.
 with landmarks as (
-    select * from int_day30_landmarks
+    select * from int_landmark_cohort
     where in_cohort
 ),
 
@@ -28,7 +28,7 @@ subscriptions as (
 
 window_usage as (
     -- product usage strictly inside [day 0, landmark), by feature and user
-    select * from int_day30_window_usage
+    select * from int_landmark_window_usage
 ),
 
 support_tickets as (
@@ -40,11 +40,11 @@ nps_responses as (
 ),
 
 key_features as (
-    select * from int_day30_key_features
+    select * from int_landmark_key_features
 ),
 
 first_value as (
-    select * from int_day30_first_value
+    select * from int_landmark_first_value
 ),
 
 starting_subscriptions as (

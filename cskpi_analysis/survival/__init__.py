@@ -19,8 +19,8 @@ Each covariate also declares the source data it needs; :func:`available_covariat
 out, with one sentence saying what data would enable it, every covariate whose data are
 missing (an optional table without rows, no first-value definition) or constant in the cohort.
 
-The data come from the SQL models ``int_account_spells`` (paid spells), ``int_day30_*``
-and ``mart_account_day30`` (one row per landmark-cohort account); this module fits the
+The data come from the SQL models ``int_account_spells`` (paid spells), ``int_landmark_*``
+and ``mart_account_landmark`` (one row per landmark-cohort account); this module fits the
 models: Kaplan-Meier curves by behaviour band with log-rank tests (Holm-adjusted), a
 stratified Cox model with its proportional-hazards check, a logistic model of churn by
 the horizon with out-of-time validation, time to first value as a time-to-event outcome,

@@ -43,7 +43,7 @@ def survival_frame(
     *,
     config: Any = None,
 ) -> pd.DataFrame:
-    """The landmark cohort: ``mart_account_day30`` plus derived analysis columns.
+    """The landmark cohort: ``mart_account_landmark`` plus derived analysis columns.
 
     One row per account paying on day ``landmark_days`` after its first paid day
     (landmark on or before ``as_of``). When the warehouse was built with another
@@ -52,7 +52,7 @@ def survival_frame(
     main one, then reused); the caller's warehouse is never changed.
 
     Added columns: ``adopted_<feature>`` / ``not_adopted_<feature>`` (one per key
-    feature, from ``int_day30_key_features``), ``no_first_value`` (not
+    feature, from ``int_landmark_key_features``), ``no_first_value`` (not
     ``reached_first_value``), ``low_csat`` (mean CSAT below 4; False when unrated),
     ``billing_period`` (``"annual"``, ``"monthly"`` or ``"<n> months"``) and
     ``start_month``. ``frame.attrs`` holds ``landmark_days``, ``horizon_days``,
@@ -75,8 +75,8 @@ def survival_frame(
     key_features = tuple(source.config.key_features)
 
     def compute(reader: Warehouse) -> pd.DataFrame:
-        frame = reader.execute("select * from mart_account_day30 order by start_date, account_id").df()
-        adoption = reader.execute("select account_id, feature, adopted from int_day30_key_features").df()
+        frame = reader.execute("select * from mart_account_landmark order by start_date, account_id").df()
+        adoption = reader.execute("select account_id, feature, adopted from int_landmark_key_features").df()
         return _derive(frame, adoption, key_features)
 
     # kept beside the warehouse of these parameters: a landmark seen once is read back, not derived again
@@ -135,7 +135,7 @@ def landmark_cohort(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             count(case when exclusion_reason = 'churned before the landmark' then 1 end) as churned_before,
             count(case when exclusion_reason = 'landmark after as_of' then 1 end) as too_young,
             count(case when in_cohort then 1 end) as cohort
-        from int_day30_landmarks
+        from int_landmark_cohort
         """
     ).fetchone()
     outcome = con.execute(
@@ -144,7 +144,7 @@ def landmark_cohort(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             count(case when observable_to_horizon then 1 end),
             count(case when churned then 1 end),
             count(case when not churned and not observable_to_horizon then 1 end)
-        from mart_account_day30
+        from mart_account_landmark
         """
     ).fetchone()
     assert counts is not None and outcome is not None
@@ -173,7 +173,7 @@ def ttfv_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             accounts.segment,
             cast(first_value.ttfv_duration_days as double) as ttfv_duration_days,
             first_value.reached_value
-        from int_day30_first_value as first_value
+        from int_landmark_first_value as first_value
         inner join stg_accounts as accounts
             on accounts.account_id = first_value.account_id
         order by first_value.account_id
