@@ -98,7 +98,7 @@ def _(headline):
 def _(charts_kpis, segment, t12m):
     charts_kpis.rate_trend_chart(
         t12m,
-        {"nrr_t12m": "NRR", "grr_t12m": "GRR", "logo_retention_t12m": "Logo retention"},
+        ["nrr_t12m", "grr_t12m", "logo_retention_t12m"],
         f"Trailing-twelve-month retention ({segment.value})",
         reference=1.0,
         subtitle="Accounts paying twelve months earlier: revenue kept with (NRR) and without (GRR) expansion",
@@ -110,11 +110,7 @@ def _(charts_kpis, segment, t12m):
 def _(charts_kpis, monthly, segment):
     charts_kpis.rate_trend_chart(
         monthly[monthly["is_complete_month"]],
-        {
-            "logo_churn_rate": "Logo churn",
-            "gross_mrr_churn_rate": "Gross MRR churn",
-            "net_mrr_churn_rate": "Net MRR churn",
-        },
+        ["logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"],
         f"Monthly churn rates ({segment.value})",
         subtitle="Share of accounts and of MRR paying at the start of the month that was lost in the month",
     )
@@ -125,7 +121,7 @@ def _(charts_kpis, monthly, segment):
 def _(charts_kpis, monthly, segment):
     charts_kpis.rate_trend_chart(
         monthly[monthly["is_complete_month"]],
-        {"expansion_rate": "Expansion", "contraction_rate": "Contraction"},
+        ["expansion_rate", "contraction_rate"],
         f"Expansion and contraction, share of starting MRR ({segment.value})",
     )
     return

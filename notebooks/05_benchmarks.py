@@ -20,7 +20,6 @@ def _(mo):
 @app.cell
 def _():
     import marimo as mo
-    import pandas as pd
 
     from cskpi_analysis import benchmarks, charts, kpis, narrative
     from cskpi_analysis.charts import benchmarks as charts_benchmarks
@@ -29,7 +28,7 @@ def _():
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    return benchmarks, charts_benchmarks, wh, kpis, mo, narrative, pd, versions_footer
+    return benchmarks, charts_benchmarks, wh, kpis, mo, narrative, versions_footer
 
 
 @app.cell
@@ -85,28 +84,28 @@ def _(mo):
     What we compare, as the KPI engine measures it at the latest complete month: monthly rates pooled over the
     last twelve complete months (sum of numerators over sum of denominators), and trailing-twelve-month (T12M)
     retention of the accounts that paid twelve months earlier. Every rate comes with its numerator and
-    denominator. Definitions: `docs/definitions.md`.
+    denominator. Each KPI is named by its id in the KPI catalogue (`kpi`, e.g. `net_revenue_retention_t12m`),
+    the same id as in the other reports; its period and form follow from it. Definitions: `docs/definitions.md`.
     """)
     return
 
 
 @app.cell
-def _(pd, user_kpis):
-    our_kpis = pd.DataFrame(user_kpis)
+def _(benchmarks, user_kpis):
+    our_kpis = benchmarks.user_kpis_frame(user_kpis)
     our_kpis[["kpi", "period", "form", "value", "numerator", "denominator", "as_of_month"]].round(4)
     return (our_kpis,)
 
 
 @app.cell
 def _(mo, narrative, our_kpis, segment):
-    _t12m = our_kpis[our_kpis["form"] == "t12m"].set_index("kpi")["value"]
-    _monthly = our_kpis[our_kpis["form"] == "monthly_rate"].set_index("kpi")["value"]
+    _value = our_kpis.set_index("kpi")["value"]
     mo.md(
         f"**Segment {narrative.user_text(segment.value)}, measured at {narrative.month_label(our_kpis['as_of_month'].iloc[0])}.** "
-        f"Over the trailing twelve months the accounts of a year ago kept {narrative.percent(_t12m.get('net_revenue_retention'))} "
-        f"of their revenue with expansion (NRR) and {narrative.percent(_t12m.get('gross_revenue_retention'))} without it (GRR); "
-        f"{narrative.percent(_t12m.get('logo_retention'))} of them are still customers. Month by month, "
-        f"{narrative.percent(_monthly.get('logo_churn_rate'), 2)} of the accounts paying at the start of a month left in it."
+        f"Over the trailing twelve months the accounts of a year ago kept {narrative.percent(_value.get('net_revenue_retention_t12m'))} "
+        f"of their revenue with expansion (NRR) and {narrative.percent(_value.get('gross_revenue_retention_t12m'))} without it (GRR); "
+        f"{narrative.percent(_value.get('logo_retention_t12m'))} of them are still customers. Month by month, "
+        f"{narrative.percent(_value.get('logo_churn_rate'), 2)} of the accounts paying at the start of a month left in it."
     )
     return
 
@@ -228,8 +227,11 @@ def _(mo):
     ## Where the benchmarks come from
 
     Every figure in the curated file, with its source, publisher, year, sample, reliability and the source's
-    own definition. Why each was kept and what was dropped: `docs/benchmarks.md`. Use your own (for example
-    paid) benchmark data with `load_benchmarks(path)` and the same columns.
+    own definition. Each figure is named by the catalogue KPI it is (`kpi`): the file names the measure and
+    its form (`net_revenue_retention` as `t12m`), mapped once, when the file is read, through the catalogue
+    (`logo_churn_rate` published as an annual rate is `logo_churn_rate_annual`). Why each was kept and what
+    was dropped: `docs/benchmarks.md`. Use your own (for example paid) benchmark data with
+    `load_benchmarks(path)` and the same columns.
     """)
     return
 
@@ -240,6 +242,7 @@ def _(benchmark_table):
         [
             "kpi",
             "period",
+            "form",
             "segment",
             "statistic",
             "value",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from cskpi_analysis import benchmarks as bm
+from cskpi_analysis import catalogue
 from cskpi_analysis.benchmarks import (
     UserKpi,
     acv_band,
@@ -29,6 +31,7 @@ from cskpi_analysis.errors import AnalysisError, DataContractError
 from tests.helpers import benchmark_marts, write_folder
 
 MONTH = "2026-08-01"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _row(benchmark_id: str, kpi: str, value: float, **overrides: object) -> dict[str, str]:
@@ -62,8 +65,9 @@ def _frame(*rows: dict[str, str]) -> pd.DataFrame:
     return validate_benchmarks(pd.DataFrame(list(rows)), "test")
 
 
-def _kpi(kpi: str, value: float, period: str = "annual", form: str = "t12m", segment: str = "All") -> UserKpi:
-    return UserKpi(kpi, value, period, form, segment, None, None, MONTH)
+def _kpi(kpi: str, value: float, segment: str = "All") -> UserKpi:
+    """One of our KPIs, by catalogue id (its period and form come from the registry)."""
+    return UserKpi(kpi, value, segment, None, None, MONTH)
 
 
 # --------------------------------------------------------------------------- the curated file
@@ -110,6 +114,66 @@ def test_an_unknown_kpi_id_is_refused():
         _frame(_row("bad", "churn", 0.1))
 
 
+def test_every_curated_row_maps_to_exactly_one_registry_kpi():
+    raw = pd.read_csv(REPO_ROOT / "cskpi_analysis" / "data" / "benchmarks.csv", dtype=str, keep_default_na=False)
+    curated = load_benchmarks()
+    assert curated["benchmark_id"].tolist() == raw["benchmark_id"].tolist()  # one typed row per file row
+    for (measure, form), kpi_id in zip(zip(raw["kpi"], raw["form"], strict=True), curated["kpi"], strict=True):
+        takers = [
+            k.id
+            for k in catalogue.load_catalogue()
+            if k.benchmark and (k.benchmark.kpi, k.benchmark.form) == (measure, form)
+        ]
+        assert takers == [kpi_id], (measure, form, takers)
+        assert catalogue.get_kpi(kpi_id).benchmark.kpi == measure
+    assert set(curated["kpi"]) <= set(bm.KPI_IDS)
+    assert dict(zip(raw["benchmark_id"], curated["kpi"], strict=True))["saascapital_2023_nrr_acv_12k_25k"] == (
+        "net_revenue_retention_t12m"
+    )
+
+
+def test_a_kpi_and_form_no_registry_kpi_takes_is_refused_naming_file_row_and_columns(tmp_path):
+    path = tmp_path / "mine.csv"
+    rows = [_row("ok", "net_revenue_retention", 1.02), _row("odd", "logo_churn_rate", 0.2, form="t12m")]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.raises(DataContractError) as excinfo:
+        load_benchmarks(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: the benchmarks file breaks its contract")
+    assert "row 2 (odd): columns kpi and form are 'logo_churn_rate' as 't12m', which no KPI of the registry takes" in (
+        message
+    )
+    assert "logo_churn_rate is benchmarked as monthly_rate, annual_rate" in message
+    assert "row 1" not in message
+
+
+def test_the_benchmarks_frame_is_keyed_by_catalogue_id():
+    frame = _frame(
+        _row("t12m", "net_revenue_retention", 1.02),
+        _row("monthly", "logo_churn_rate", 0.03, period="monthly", form="monthly_rate"),
+        _row("annual", "logo_churn_rate", 0.2, form="annual_rate"),
+        _row("nps", "nps", 40, form="survey_score"),
+    )
+    assert frame["kpi"].tolist() == [
+        "net_revenue_retention_t12m", "logo_churn_rate", "logo_churn_rate_annual", "net_promoter_score",
+    ]  # fmt: skip
+    assert frame["form"].tolist() == ["t12m", "monthly_rate", "annual_rate", "survey_score"]
+
+
+def test_a_user_kpi_is_a_catalogue_kpi_with_a_benchmark():
+    ours = UserKpi("net_revenue_retention_t12m", 0.97, "All", 970.0, 1000.0, MONTH)
+    assert (ours.period, ours.form) == ("annual", "t12m")
+    with pytest.raises(AnalysisError, match="unknown KPI id 'net_revenue_retention_annual'"):
+        UserKpi("net_revenue_retention_annual", 0.97, "All", None, None, MONTH)
+    with pytest.raises(AnalysisError, match="unknown KPI id 'monthly_recurring_revenue'"):  # no benchmark
+        UserKpi("monthly_recurring_revenue", 1.0, "All", None, None, MONTH)
+    frame = bm.user_kpis_frame([ours])
+    assert frame.to_dict("records") == [
+        {"kpi": "net_revenue_retention_t12m", "period": "annual", "form": "t12m", "segment": "All",
+         "value": 0.97, "numerator": 970.0, "denominator": 1000.0, "as_of_month": MONTH}
+    ]  # fmt: skip
+
+
 def test_a_missing_year_is_refused():
     with pytest.raises(DataContractError, match="column year is empty"):
         _frame(_row("bad", "nps", 40, year=""))
@@ -147,19 +211,21 @@ SEGMENTED = (
 
 
 def test_an_exact_segment_match_is_preferred():
-    result = compare([_kpi("net_revenue_retention", 1.0, segment="SMB")], _frame(*SEGMENTED), acv=30_000)
+    result = compare([_kpi("net_revenue_retention_t12m", 1.0, segment="SMB")], _frame(*SEGMENTED), acv=30_000)
     assert result["benchmark_ids"].tolist() == ["smb"]
     assert result["match"].tolist() == ["segment"]
 
 
 def test_the_acv_band_is_used_when_no_row_has_the_segment():
-    result = compare([_kpi("net_revenue_retention", 1.0, segment="Mid-Market")], _frame(*SEGMENTED), acv=12 * 2_500)
+    result = compare(
+        [_kpi("net_revenue_retention_t12m", 1.0, segment="Mid-Market")], _frame(*SEGMENTED), acv=12 * 2_500
+    )
     assert result["benchmark_ids"].tolist() == ["band_mid"]  # 12 x $2,500 MRR = $30,000 ACV
     assert result["match"].tolist() == ["acv_band"]
 
 
 def test_all_is_the_fallback_without_segment_or_acv():
-    result = compare([_kpi("net_revenue_retention", 1.0, segment="Mid-Market")], _frame(*SEGMENTED))
+    result = compare([_kpi("net_revenue_retention_t12m", 1.0, segment="Mid-Market")], _frame(*SEGMENTED))
     assert result["benchmark_ids"].tolist() == ["all"]
     assert result["match"].tolist() == ["all"]
 
@@ -171,7 +237,7 @@ def test_one_output_row_per_user_kpi_and_benchmark_source():
         _row("a_p75", "logo_churn_rate", 0.15, period="annual", form="annual_rate", statistic="p75", source="A"),
         _row("b_med", "logo_churn_rate", 0.10, period="annual", form="annual_rate", source="Another source"),
     )
-    result = compare([_kpi("logo_churn_rate", 0.12, form="annual_rate")], frame)
+    result = compare([_kpi("logo_churn_rate_annual", 0.12)], frame)
     assert len(result) == 2
     first = result.iloc[0]
     assert (first["benchmark_p25"], first["benchmark_median"], first["benchmark_p75"]) == (0.08, 0.11, 0.15)
@@ -180,7 +246,7 @@ def test_one_output_row_per_user_kpi_and_benchmark_source():
 def test_compare_does_not_modify_the_benchmarks():
     frame = _frame(*SEGMENTED)
     before = frame.copy()
-    compare([_kpi("net_revenue_retention", 1.0)], frame, acv=5_000)
+    compare([_kpi("net_revenue_retention_t12m", 1.0)], frame, acv=5_000)
     pd.testing.assert_frame_equal(frame, before)
 
 
@@ -194,7 +260,7 @@ def test_compounding_two_percent_a_month_gives_the_known_annual_rate():
 
 def test_monthly_logo_churn_against_an_annual_benchmark_is_compounded_and_flagged():
     frame = _frame(_row("annual", "logo_churn_rate", 0.11, period="annual", form="annual_rate"))
-    result = compare([_kpi("logo_churn_rate", 0.02, period="monthly", form="monthly_rate")], frame).iloc[0]
+    result = compare([_kpi("logo_churn_rate", 0.02)], frame).iloc[0]
     assert result["comparable"]
     assert_allclose(result["compared_value"], 1 - 0.98**12, rtol=1e-12)
     assert "converted by compounding; assumes a constant monthly rate" in result["definition_warning"]
@@ -204,7 +270,7 @@ def test_monthly_logo_churn_against_an_annual_benchmark_is_compounded_and_flagge
 
 def test_monthly_nrr_against_t12m_nrr_is_not_comparable_and_has_no_verdict():
     frame = _frame(_row("t12m", "net_revenue_retention", 1.02))
-    result = compare([_kpi("net_revenue_retention", 1.01, period="monthly", form="monthly_rate")], frame).iloc[0]
+    result = compare([_kpi("net_revenue_retention", 1.01)], frame).iloc[0]
     assert not result["comparable"]
     assert result["verdict"] is None
     assert math.isnan(result["compared_value"])
@@ -214,21 +280,23 @@ def test_monthly_nrr_against_t12m_nrr_is_not_comparable_and_has_no_verdict():
 
 def test_monthly_revenue_churn_is_never_compounded():
     frame = _frame(_row("annual", "gross_mrr_churn_rate", 0.13, period="annual", form="annual_rate"))
-    result = compare([_kpi("gross_mrr_churn_rate", 0.01, period="monthly", form="monthly_rate")], frame).iloc[0]
+    result = compare([_kpi("gross_mrr_churn_rate", 0.01)], frame).iloc[0]
     assert not result["comparable"]
     assert result["verdict"] is None
 
 
 def test_logo_retention_is_compared_with_annual_logo_churn_as_its_complement():
     frame = _frame(_row("churn", "logo_churn_rate", 0.11, period="annual", form="annual_rate"))
-    result = compare([_kpi("logo_retention", 0.88)], frame).iloc[0]
+    result = compare([_kpi("logo_retention_t12m", 0.88)], frame).iloc[0]
     assert_allclose(result["compared_value"], 0.12, rtol=1e-12)  # 1 - 0.88
     assert "compared as 1 - your logo retention" in result["definition_warning"]
     assert result["verdict"] == "below market"
 
 
 def test_logo_against_revenue_and_mean_against_median_are_warned():
-    warnings = definition_warnings(_kpi("logo_churn_rate", 0.1), "gross_mrr_churn_rate", "annual", "t12m", "mean")
+    warnings = definition_warnings(
+        _kpi("logo_churn_rate_annual", 0.1), "gross_mrr_churn_rate_annual", "annual", "annual_rate", "mean"
+    )
     assert any(w.startswith("logo vs revenue") for w in warnings)
     assert any(w.startswith("mean vs median") for w in warnings)
 
@@ -265,7 +333,7 @@ def test_a_value_within_two_percent_of_a_lone_median_is_in_line():
 
 
 def test_curated_file_places_a_18k_acv_company_in_the_saas_capital_band():
-    result = compare([_kpi("net_revenue_retention", 0.97)], load_benchmarks(), acv=12 * 1_500)
+    result = compare([_kpi("net_revenue_retention_t12m", 0.97)], load_benchmarks(), acv=12 * 1_500)
     assert result["benchmark_ids"].tolist() == ["saascapital_2023_nrr_acv_12k_25k"]
     assert result["benchmark_median"].tolist() == [1.02]
     assert result["verdict"].tolist() == ["below market"]
@@ -276,7 +344,7 @@ def test_curated_file_places_a_18k_acv_company_in_the_saas_capital_band():
 
 def test_sentence_says_below_for_nrr_under_the_median():
     frame = _frame(_row("nrr", "net_revenue_retention", 1.02))
-    sentence = market_context_sentence(compare([_kpi("net_revenue_retention", 0.95)], frame))
+    sentence = market_context_sentence(compare([_kpi("net_revenue_retention_t12m", 0.95)], frame))
     assert "net revenue retention of 95%" in sentence
     assert "below market" in sentence
     assert "102%" in sentence
@@ -284,7 +352,7 @@ def test_sentence_says_below_for_nrr_under_the_median():
 
 def test_sentence_treats_churn_above_the_median_as_below_market():
     frame = _frame(_row("churn", "logo_churn_rate", 0.0515, period="monthly", form="monthly_rate"))
-    user = _kpi("logo_churn_rate", 0.07, period="monthly", form="monthly_rate")
+    user = _kpi("logo_churn_rate", 0.07)
     sentence = market_context_sentence(compare([user], frame))
     assert "below market" in sentence
     assert "of 7% is below market" in sentence
@@ -294,7 +362,7 @@ def test_sentence_treats_churn_above_the_median_as_below_market():
 def test_sentence_names_good_numbers_in_a_bad_market():
     # seed 003: "A business that retains 88% of its customers ... If the category average is 94%, it's underperforming"
     frame = _frame(_row("smb", "logo_retention", 0.94, segment_kind="segment", segment="SMB"))
-    sentence = market_context_sentence(compare([_kpi("logo_retention", 0.88, segment="SMB")], frame))
+    sentence = market_context_sentence(compare([_kpi("logo_retention_t12m", 0.88, segment="SMB")], frame))
     assert sentence.startswith("Your annual logo retention of 88% looks healthy on its own, but the median")
     assert "SMB companies is 94%" in sentence
     assert "below market" in sentence
@@ -303,7 +371,7 @@ def test_sentence_names_good_numbers_in_a_bad_market():
 
 def test_sentence_names_bad_numbers_in_a_good_market():
     frame = _frame(_row("nrr", "net_revenue_retention", 0.90))
-    sentence = market_context_sentence(compare([_kpi("net_revenue_retention", 0.98)], frame))
+    sentence = market_context_sentence(compare([_kpi("net_revenue_retention_t12m", 0.98)], frame))
     assert "looks weak on its own" in sentence
     assert "above market" in sentence
     assert "bad numbers in a good market" in sentence
@@ -311,7 +379,7 @@ def test_sentence_names_bad_numbers_in_a_good_market():
 
 def test_sentence_skips_comparisons_without_a_verdict():
     frame = _frame(_row("t12m", "net_revenue_retention", 1.02))
-    user = _kpi("net_revenue_retention", 0.9, period="monthly", form="monthly_rate")
+    user = _kpi("net_revenue_retention", 0.9)
     assert market_context_sentence(compare([user], frame)).startswith("No benchmark in the file is comparable")
 
 
@@ -319,16 +387,20 @@ def test_sentence_skips_comparisons_without_a_verdict():
 
 
 def test_user_kpis_come_from_the_latest_complete_month_with_pooled_monthly_churn():
-    kpis = {(k.kpi, k.form): k for k in user_kpis_from_marts(*benchmark_marts())}
-    churn = kpis[("logo_churn_rate", "monthly_rate")]
+    kpis = {k.kpi: k for k in user_kpis_from_marts(*benchmark_marts())}
+    churn = kpis["logo_churn_rate"]
     # window 2025-09 .. 2026-08: 10 months of 2 + 2026-07 = 2 + 2026-08 = 3 -> 2*11 + 3 = 25 churned of 12*100 = 1200
     assert (churn.numerator, churn.denominator) == (25.0, 1200.0)
     assert_allclose(churn.value, 25 / 1200, rtol=1e-12)
     assert churn.as_of_month == dt.date(2026, 8, 1)
-    assert_allclose(kpis[("logo_retention", "t12m")].value, 0.88, rtol=1e-12)  # 88 / 100 at 2026-08
-    assert_allclose(kpis[("net_revenue_retention", "t12m")].value, 1.03, rtol=1e-12)  # 10300 / 10000
-    assert_allclose(kpis[("net_revenue_retention", "monthly_rate")].value, 1.005, rtol=1e-12)  # 12*10050 / 12*10000
-    assert kpis[("gross_revenue_retention", "t12m")].period == "annual"
+    assert_allclose(kpis["logo_retention_t12m"].value, 0.88, rtol=1e-12)  # 88 / 100 at 2026-08
+    assert_allclose(kpis["net_revenue_retention_t12m"].value, 1.03, rtol=1e-12)  # 10300 / 10000
+    assert_allclose(kpis["net_revenue_retention"].value, 1.005, rtol=1e-12)  # 12*10050 / 12*10000
+    assert (kpis["gross_revenue_retention_t12m"].period, kpis["gross_revenue_retention_t12m"].form) == (
+        "annual",
+        "t12m",
+    )
+    assert (churn.period, churn.form) == ("monthly", "monthly_rate")
 
 
 def test_user_kpis_leave_out_t12m_kpis_without_a_year_of_history():
@@ -376,17 +448,15 @@ def test_the_benchmarks_command_benchmarks_the_chosen_segment_at_the_given_acv(t
     # 'ACV $12K-$25K' (acv_band's docstring example: 12 x 1,500)
     assert (payload["segment"], payload["as_of_month"]) == ("SMB", "2025-01-01")
     assert (payload["acv"], payload["acv_band"]) == (18000.0, "ACV $12K-$25K")
-    ours = {(row["kpi"], row["our_form"]): row["our_value"] for row in payload["comparison"]}
+    ours = {row["kpi"]: row["our_value"] for row in payload["comparison"]}
     # SMB keeps all of its 200 MRR and both logos: T12M NRR = GRR = 200 / 200, monthly logo churn 0 / 24
-    assert ours[("net_revenue_retention", "t12m")] == pytest.approx(1.0)
-    assert ours[("gross_revenue_retention", "t12m")] == pytest.approx(1.0)
-    assert ours[("logo_churn_rate", "monthly_rate")] == 0.0
+    assert ours["net_revenue_retention_t12m"] == pytest.approx(1.0)
+    assert ours["gross_revenue_retention_t12m"] == pytest.approx(1.0)
+    assert ours["logo_churn_rate"] == 0.0
     assert main(["benchmarks", str(folder), "--format", "json"]) == 0  # segment All, C's churn included
-    everyone = {
-        (row["kpi"], row["our_form"]): row["our_value"] for row in json.loads(capsys.readouterr().out)["comparison"]
-    }
+    everyone = {row["kpi"]: row["our_value"] for row in json.loads(capsys.readouterr().out)["comparison"]}
     # T12M NRR over the 1,200 MRR paying at end of Jan 2024: 200 / 1,200
-    assert everyone[("net_revenue_retention", "t12m")] == pytest.approx(200 / 1200)
+    assert everyone["net_revenue_retention_t12m"] == pytest.approx(200 / 1200)
     assert main(["benchmarks", str(folder), "--segment", "Smb"]) == 1
     assert "no rows for segment 'Smb' (did you mean 'SMB'?); segments present: All, Enterprise, SMB" in (
         capsys.readouterr().err
@@ -395,9 +465,9 @@ def test_the_benchmarks_command_benchmarks_the_chosen_segment_at_the_given_acv(t
 
 def test_a_refused_comparison_does_not_claim_an_identity_was_used():
     # monthly gross MRR churn against an annual GRR benchmark: refused, so no "compared as 1 - ..." note
-    user = UserKpi("gross_mrr_churn_rate", 0.01, "monthly", "monthly_rate", "All", 10.0, 1000.0, "2026-09")
+    user = UserKpi("gross_mrr_churn_rate", 0.01, "All", 10.0, 1000.0, "2026-09")
     out = compare([user], load_benchmarks())
-    refused = out[out["benchmark_kpi"] == "gross_revenue_retention"]
+    refused = out[out["benchmark_kpi"] == "gross_revenue_retention_t12m"]
     assert not refused.empty
     assert refused["definition_warning"].str.contains("not comparable").all()
     assert not refused["definition_warning"].str.contains("compared as 1 - your").any()
@@ -411,7 +481,7 @@ def test_opposite_verdicts_of_two_sources_are_reconciled_in_one_sentence():
         _row("b", "logo_churn_rate", 0.01, period="monthly", form="monthly_rate", publisher="Beta",
              source="Beta report", reliability="medium", year="2019"),
     )  # fmt: skip
-    comparison = compare([_kpi("logo_churn_rate", 0.03, period="monthly", form="monthly_rate")], frame)
+    comparison = compare([_kpi("logo_churn_rate", 0.03)], frame)
     assert set(comparison["verdict"]) == {"above market", "below market"}
     (sentence,) = bm.reconciliation_sentences(comparison)
     assert "above market against Alpha (2017)" in sentence and "below market against Beta (2019)" in sentence
@@ -419,12 +489,12 @@ def test_opposite_verdicts_of_two_sources_are_reconciled_in_one_sentence():
     assert "Alpha" in market_context_sentence(comparison, limit=1)
     # one source only: nothing to reconcile
     alone = _frame(_row("a", "logo_churn_rate", 0.05, period="monthly", form="monthly_rate", publisher="Alpha"))
-    assert bm.reconciliation_sentences(compare([_kpi("logo_churn_rate", 0.03, "monthly", "monthly_rate")], alone)) == []
+    assert bm.reconciliation_sentences(compare([_kpi("logo_churn_rate", 0.03)], alone)) == []
 
 
 def test_market_position_words_the_verdict_of_the_chosen_source():
     frame = _frame(_row("nrr", "net_revenue_retention", 1.03, publisher="SaaS Capital", year="2023"))
-    comparison = compare([_kpi("net_revenue_retention", 0.971)], frame)
+    comparison = compare([_kpi("net_revenue_retention_t12m", 0.971)], frame)
     # 97.1% under a 103% median: behind the market, with the benchmark's own basis and source
     assert bm.market_position(comparison, "net_revenue_retention_t12m") == (
         "behind market (median annual net revenue retention 103%, SaaS Capital 2023)"

@@ -1,4 +1,4 @@
-"""Tests of the KPI catalogue (cskpi_analysis/catalogue.py, catalogue.toml) and the
+"""Tests of the KPI catalogue (the package cskpi_analysis/catalogue/, catalogue.toml) and the
 `cskpi catalogue` command: registry, code and docs must agree."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from cskpi_analysis import catalogue
 from cskpi_analysis.catalogue import (
     CatalogueError,
+    _registry,
     catalogue_frame,
     computable_here,
     definitions_markdown,
@@ -114,14 +115,14 @@ def test_a_broken_registry_is_refused_with_every_problem_named(monkeypatch):
              "computable": True, "source": "test"},
         ],
     }  # fmt: skip
-    monkeypatch.setattr(catalogue, "_read_toml", lambda: broken)
-    catalogue._load.cache_clear()
+    monkeypatch.setattr(_registry, "_read_toml", lambda: broken)
+    _registry._load.cache_clear()
     try:
         with pytest.raises(CatalogueError) as excinfo:
             load_catalogue()
     finally:
         monkeypatch.undo()
-        catalogue._load.cache_clear()
+        _registry._load.cache_clear()
     message = str(excinfo.value)
     assert "stage 'delight'" in message
     assert "b: missing formula, grain, window, edge_cases, requires, computed_by" in message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ import pytest
 
 from cskpi_analysis import benchmarks as bm
 from cskpi_analysis import catalogue, kpis, summary
+from cskpi_analysis.benchmarks import _vocabulary
 from cskpi_analysis.catalogue import CatalogueError, get_kpi
+from cskpi_analysis.catalogue import _registry as registry_module
 from cskpi_analysis.charts import benchmarks as cb
+from cskpi_analysis.charts import kpis as charts_kpis
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.warehouse import build_marts
@@ -131,14 +135,33 @@ def test_the_scorecard_is_the_registry_scorecard_unchanged():
         assert (kpi.scorecard, kpi.scorecard_label, kpi.unit, kpi.higher_is_better) == (position, label, unit, higher)
 
 
+#: The catalogue id of each benchmarked KPI with its measure (the benchmarks file's ``kpi``): the tables
+#: before were keyed by measure, they are keyed by catalogue id now, with the words of its measure.
+MEASURE_OF = {
+    "time_to_first_value_median": "time_to_first_value_days",
+    "logo_churn_rate": "logo_churn_rate",
+    "gross_mrr_churn_rate": "gross_mrr_churn_rate",
+    "logo_churn_rate_annual": "logo_churn_rate",
+    "gross_mrr_churn_rate_annual": "gross_mrr_churn_rate",
+    "gross_revenue_retention": "gross_revenue_retention",
+    "net_revenue_retention": "net_revenue_retention",
+    "gross_revenue_retention_t12m": "gross_revenue_retention",
+    "net_revenue_retention_t12m": "net_revenue_retention",
+    "logo_retention_t12m": "logo_retention",
+    "net_promoter_score": "nps",
+}
+
+
 def test_benchmark_labels_directions_and_bases_come_from_the_registry_unchanged():
-    assert bm.HIGHER_IS_BETTER == HIGHER_IS_BETTER_BEFORE
-    assert bm.KPI_IDS == tuple(HIGHER_IS_BETTER_BEFORE)  # same order: the order of error messages
-    assert bm.KPI_BASIS == KPI_BASIS_BEFORE
-    assert bm._LABELS == LABELS_BEFORE
-    assert cb._KPI_NAMES == KPI_NAMES_BEFORE
-    assert cb._PANEL_NAMES == PANEL_NAMES_BEFORE
-    assert cb.RATE_KPIS == RATE_KPIS_BEFORE
+    assert bm.KPI_IDS == tuple(MEASURE_OF)  # catalogue order: the order of error messages
+    assert bm.MEASURES == tuple(HIGHER_IS_BETTER_BEFORE)
+    assert {kpi: mapping.kpi for kpi, mapping in bm.BENCHMARK_OF.items()} == MEASURE_OF
+    assert bm.HIGHER_IS_BETTER == {kpi: HIGHER_IS_BETTER_BEFORE[m] for kpi, m in MEASURE_OF.items()}
+    assert bm.KPI_BASIS == {kpi: KPI_BASIS_BEFORE[m] for kpi, m in MEASURE_OF.items()}
+    assert _vocabulary._LABELS == {kpi: LABELS_BEFORE[m] for kpi, m in MEASURE_OF.items()}
+    assert cb._KPI_NAMES == {kpi: KPI_NAMES_BEFORE[m] for kpi, m in MEASURE_OF.items()}
+    assert cb._PANEL_NAMES == {kpi: PANEL_NAMES_BEFORE[m] for kpi, m in MEASURE_OF.items()}
+    assert cb.RATE_KPIS == {kpi for kpi, m in MEASURE_OF.items() if m in RATE_KPIS_BEFORE}
     assert bm.SCORECARD_FAMILIES == SCORECARD_FAMILIES_BEFORE
     assert bm.FORMS == catalogue.BENCHMARK_FORMS
 
@@ -150,30 +173,31 @@ def test_a_benchmark_kpi_has_the_direction_and_basis_of_every_catalogue_kpi_comp
             kpi = get_kpi(kpi_id)
             assert kpi.benchmark is not None and kpi.benchmark.kpi == bench.id
             assert (kpi.higher_is_better, kpi.benchmark.basis, kpi.unit) == (
-                bm.HIGHER_IS_BETTER[bench.id],
-                bm.KPI_BASIS[bench.id],
+                bm.HIGHER_IS_BETTER[kpi_id],
+                bm.KPI_BASIS[kpi_id],
                 bench.unit,
             ), kpi_id
+            assert (bench.higher_is_better, bench.basis) == (bm.HIGHER_IS_BETTER[kpi_id], bm.KPI_BASIS[kpi_id])
 
 
 def test_every_kpi_and_form_of_the_benchmarks_file_maps_to_the_registry():
+    raw = pd.read_csv(REPO_ROOT / "cskpi_analysis" / "data" / "benchmarks.csv", dtype=str, keep_default_na=False)
     curated = bm.load_benchmarks()
-    pairs = sorted(set(zip(curated["kpi"], curated["form"], strict=True)))
-    # `cut -d, -f2,4 cskpi_analysis/data/benchmarks.csv | sort -u`: six (kpi, form) pairs; the annual
-    # churn rates are published figures no catalogue KPI takes (ours are monthly), compared by conversion
-    mapped = {pair: getattr(catalogue.kpi_for_benchmark(*pair), "id", None) for pair in pairs}
+    # `cut -d, -f2,4 cskpi_analysis/data/benchmarks.csv | sort -u`: six (kpi, form) pairs, each one catalogue KPI;
+    # the annual churn rates are published figures cskpi does not compute (ours are monthly), compared by conversion
+    mapped = dict(zip(zip(raw["kpi"], raw["form"], strict=True), curated["kpi"], strict=True))
     assert mapped == {
-        ("gross_mrr_churn_rate", "annual_rate"): None,
+        ("gross_mrr_churn_rate", "annual_rate"): "gross_mrr_churn_rate_annual",
         ("gross_revenue_retention", "t12m"): "gross_revenue_retention_t12m",
-        ("logo_churn_rate", "annual_rate"): None,
+        ("logo_churn_rate", "annual_rate"): "logo_churn_rate_annual",
         ("logo_churn_rate", "monthly_rate"): "logo_churn_rate",
         ("net_revenue_retention", "t12m"): "net_revenue_retention_t12m",
         ("nps", "survey_score"): "net_promoter_score",
     }
-    registry = {b.id: b for b in catalogue.benchmark_kpis()}
-    for kpi_id in set(curated["kpi"]):
-        assert kpi_id in registry, kpi_id
-        assert all(get_kpi(k).computable for k in registry[kpi_id].kpis), kpi_id  # get_kpi raises when unknown
+    for (measure, form), kpi_id in mapped.items():
+        assert getattr(catalogue.kpi_for_benchmark(measure, form), "id", None) == kpi_id
+        assert get_kpi(kpi_id).benchmark == catalogue.BenchmarkMapping(measure, form, bm.KPI_BASIS[kpi_id])
+    assert not get_kpi("logo_churn_rate_annual").computable and not get_kpi("gross_mrr_churn_rate_annual").computable
 
 
 def test_user_kpis_are_the_registry_benchmarked_kpis_in_the_order_they_had():
@@ -184,38 +208,55 @@ def test_user_kpis_are_the_registry_benchmarked_kpis_in_the_order_they_had():
         ("gross_mrr_churn_rate", "monthly_rate"),
         ("gross_revenue_retention", "monthly_rate"),
         ("net_revenue_retention", "monthly_rate"),
-        ("gross_revenue_retention", "t12m"),
-        ("net_revenue_retention", "t12m"),
-        ("logo_retention", "t12m"),
+        ("gross_revenue_retention_t12m", "t12m"),
+        ("net_revenue_retention_t12m", "t12m"),
+        ("logo_retention_t12m", "t12m"),
     ]
-    assert [k.kpi_id for k in found] == [
-        "logo_churn_rate",
-        "gross_mrr_churn_rate",
-        "gross_revenue_retention",
-        "net_revenue_retention",
-        "gross_revenue_retention_t12m",
-        "net_revenue_retention_t12m",
-        "logo_retention_t12m",
+    annual_churn = bm.UserKpi("logo_churn_rate_annual", 0.2, "All", None, None, "2026-08-01")
+    assert (annual_churn.period, annual_churn.form) == ("annual", "annual_rate")
+
+
+def _charted_rates(notebook: Path) -> list[Any]:
+    """The ``rates`` argument of each charts_kpis.rate_trend_chart call in a notebook, as a literal."""
+    return [
+        ast.literal_eval(node.args[1])
+        for node in ast.walk(ast.parse(notebook.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "rate_trend_chart"
     ]
-    annual_churn = bm.UserKpi("logo_churn_rate", 0.2, "annual", "annual_rate", "All", None, None, "2026-08-01")
-    assert annual_churn.kpi_id is None
 
 
-def _chart_legends(notebook: Path) -> dict[str, str]:
-    """The {mart column: legend} dicts passed to charts_kpis.rate_trend_chart in a notebook."""
-    legends: dict[str, str] = {}
-    for node in ast.walk(ast.parse(notebook.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "rate_trend_chart":
-            legends.update(ast.literal_eval(node.args[1]))
-    return legends
+def _legend(columns: list[str]) -> list[str]:
+    """The legend entries of a rate trend chart of ``columns``, in drawing order."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"])})
+    for column in columns:
+        frame[[column, f"{column}_numerator", f"{column}_denominator"]] = [[0.5, 1.0, 2.0]]
+    spec = charts_kpis.rate_trend_chart(frame, columns, "t").to_dict()
+    rows = [row for data in spec["datasets"].values() for row in data]
+    return list(dict.fromkeys(row["kpi"] for row in rows))
 
 
-def test_the_kpi_overview_chart_legends_are_the_registry_short_labels():
-    # the notebook spells its legends (its Jupyter copy must stay in sync); they must stay the registry's
-    legends = _chart_legends(REPO_ROOT / "notebooks" / "01_kpi_overview.py")
-    assert legends["nrr_t12m"] == "NRR"
+def test_the_kpi_overview_charts_take_their_legends_from_the_registry():
+    # the notebook names mart columns only: no legend is spelled there (its Jupyter copy need not be kept in sync)
+    rates = _charted_rates(REPO_ROOT / "notebooks" / "01_kpi_overview.py")
+    assert len(rates) == 3
+    assert all(isinstance(columns, list) and all(isinstance(c, str) for c in columns) for columns in rates), rates
+    # the builder labels each column with its KPI's short label: unchanged for NRR (the label shown before)
     by_column = {k.mart_column[1]: k.short_label for k in catalogue.load_catalogue() if k.mart_column}
-    assert {column: by_column.get(column) for column in legends} == legends
+    for columns in rates:
+        assert _legend(columns) == [by_column[c] for c in columns]
+    assert charts_kpis.registry_legends(["nrr_t12m", "grr_t12m"]) == {"nrr_t12m": "NRR", "grr_t12m": "GRR"}
+    assert get_kpi("net_revenue_retention_t12m").short_label == "NRR"
+
+
+def test_a_chart_legend_follows_the_registry_short_label(monkeypatch):
+    registry = catalogue.load_catalogue()
+    renamed = [
+        replace(k, short_label="Net revenue kept") if k.id == "net_revenue_retention_t12m" else k for k in registry
+    ]
+    monkeypatch.setattr(catalogue, "load_catalogue", lambda: renamed)
+    assert _legend(["nrr_t12m", "grr_t12m"]) == ["Net revenue kept", "GRR"]
+    with pytest.raises(KeyError, match="mrr_typo"):
+        charts_kpis.registry_legends(["nrr_t12m", "mrr_typo"])
 
 
 def test_pooling_and_level_columns_exist_in_the_marts(tmp_path):
@@ -291,13 +332,13 @@ def _registry(*entries: dict[str, Any], benchmark_kpis: dict[str, Any] | None = 
 
 def _loaded(monkeypatch: pytest.MonkeyPatch, registry: dict[str, Any]) -> tuple[Any, ...]:
     """The registry's (stages, KPIs, benchmark KPIs), or the CatalogueError it raises."""
-    monkeypatch.setattr(catalogue, "_read_toml", lambda: registry)
-    catalogue._load.cache_clear()
+    monkeypatch.setattr(registry_module, "_read_toml", lambda: registry)
+    registry_module._load.cache_clear()
     try:
-        return catalogue._load()
+        return registry_module._load()
     finally:
         monkeypatch.undo()
-        catalogue._load.cache_clear()
+        registry_module._load.cache_clear()
 
 
 def _refused(monkeypatch: pytest.MonkeyPatch, registry: dict[str, Any]) -> str:

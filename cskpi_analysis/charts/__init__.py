@@ -9,7 +9,7 @@ Examples
 >>> from cskpi_analysis import charts
 >>> from cskpi_analysis.charts import kpis as charts_kpis
 >>> charts.enable_theme()  # doctest: +SKIP
->>> chart = charts_kpis.rate_trend_chart(t12m, {"grr_t12m": "GRR"}, "Retention")  # doctest: +SKIP
+>>> chart = charts_kpis.rate_trend_chart(t12m, ["grr_t12m"], "Retention")  # doctest: +SKIP
 
 Layout (the names below are the package's API; each topic's builders are in a public submodule):
 

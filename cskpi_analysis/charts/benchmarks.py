@@ -53,11 +53,13 @@ CHART_COLUMNS: tuple[str, ...] = (
     "reliability",
 )
 
-_BENCHMARK_KPIS = catalogue.benchmark_kpis()
+#: Each benchmarked catalogue KPI (the ``kpi`` and ``benchmark_kpi`` of a comparison) with its measure
+#: (``[benchmark_kpis]`` of the catalogue), which gives its words: ``logo_churn_rate_annual`` is a logo churn.
+_MEASURE_OF: dict[str, catalogue.BenchmarkKpi] = {kpi: b for b in catalogue.benchmark_kpis() for kpi in b.kpis}
 
-#: Benchmark KPIs that are rates (fractions, ``unit = "rate"`` in the catalogue), drawn on a
+#: Benchmarked catalogue KPIs that are rates (fractions, ``unit = "rate"`` in the catalogue), drawn on a
 #: percent axis. NPS and days are not.
-RATE_KPIS: frozenset[str] = frozenset(b.id for b in _BENCHMARK_KPIS if b.unit == "rate")
+RATE_KPIS: frozenset[str] = frozenset(kpi for kpi, b in _MEASURE_OF.items() if b.unit == "rate")
 
 NOT_COMPARABLE_STATUS = "not comparable"
 
@@ -75,11 +77,11 @@ _STATISTIC_COLOURS: dict[str, str] = {
     "quartiles (p25, p75)": CATEGORY_PALETTE[4],
 }
 
-#: A benchmark KPI's name in comparison labels (``short_label`` of ``[benchmark_kpis]``).
-_KPI_NAMES: dict[str, str] = {b.id: b.short_label for b in _BENCHMARK_KPIS}
+#: A KPI's name in comparison labels, by catalogue id (``short_label`` of its measure in ``[benchmark_kpis]``).
+_KPI_NAMES: dict[str, str] = {kpi: b.short_label for kpi, b in _MEASURE_OF.items()}
 
-#: A benchmark KPI's chart panel name (its ``label``, capitalised).
-_PANEL_NAMES: dict[str, str] = {b.id: b.panel_label for b in _BENCHMARK_KPIS}
+#: A KPI's chart panel name, by catalogue id (the ``label`` of its measure, capitalised).
+_PANEL_NAMES: dict[str, str] = {kpi: b.panel_label for kpi, b in _MEASURE_OF.items()}
 
 _FORM_NAMES: dict[str, str] = {
     "monthly_rate": "monthly",
@@ -121,6 +123,12 @@ def _panel(benchmark_kpi: str, benchmark_period: str, benchmark_form: str) -> st
     return f"{name} ({detail})"
 
 
+def _same_measure(kpi: str, benchmark_kpi: str) -> bool:
+    """Whether two catalogue KPIs are one measure in two forms (``logo_churn_rate`` and ``logo_churn_rate_annual``)."""
+    ours, theirs = _MEASURE_OF.get(kpi), _MEASURE_OF.get(benchmark_kpi)
+    return ours is not None and theirs is not None and ours.id == theirs.id
+
+
 def _status(comparable: bool, verdict: object) -> str:
     if not comparable or verdict is None or (isinstance(verdict, float) and math.isnan(verdict)):
         return NOT_COMPARABLE_STATUS
@@ -151,10 +159,10 @@ def _tidy(comparison: pd.DataFrame) -> pd.DataFrame:
             "reliability": row["reliability"],
         }
         # Our point: on the benchmark's basis when comparable; else as measured, and only
-        # when it is the same KPI (a complement would look like a comparison it is not).
+        # when it is the same measure (a complement would look like a comparison it is not).
         if comparable:
             ours = row["compared_value"]
-        elif row["kpi"] == row["benchmark_kpi"]:
+        elif _same_measure(row["kpi"], row["benchmark_kpi"]):
             ours = row["our_value"]
         else:
             ours = math.nan
@@ -202,7 +210,7 @@ def benchmark_position_chart(
         One panel per benchmark KPI and period (independent percent axes), one line per
         comparison. Our dot is coloured by verdict (above market, in line, below market);
         on rows that are not comparable it is grey, drawn as measured (and only when the
-        benchmark is the same KPI), and the benchmark ticks are faded. A grey bar spans
+        benchmark is the same measure), and the benchmark ticks are faded. A grey bar spans
         p25 to p75 where a source gives both. Tooltips carry source, publisher, year,
         peer group, reliability, conversion and definition warning; values as percents.
         Only rate KPIs are drawn (NPS and time to first value are not rates).

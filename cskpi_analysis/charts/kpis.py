@@ -8,17 +8,32 @@ theme is set by :func:`cskpi_analysis.charts.enable_theme`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import altair as alt
 import pandas as pd
 
+from cskpi_analysis import catalogue
 from cskpi_analysis.charts._theme import BAD, CATEGORY_PALETTE, GOOD, reference_rule
+
+
+def registry_legends(columns: Iterable[str]) -> dict[str, str]:
+    """The legend of each mart column: the ``short_label`` of the KPI it computes in the registry.
+
+    ``columns`` are mart columns named by a KPI's ``computed_by`` in ``catalogue.toml``
+    (e.g. ``"nrr_t12m"`` -> ``"NRR"``); a column no KPI computes raises ``KeyError`` naming it.
+    """
+    columns = list(columns)
+    by_column = {kpi.mart_column[1]: kpi.short_label for kpi in catalogue.load_catalogue() if kpi.mart_column}
+    unknown = [column for column in columns if column not in by_column]
+    if unknown:
+        raise KeyError(f"no KPI of the catalogue is computed by the mart column(s) {', '.join(unknown)}")
+    return {column: by_column[column] for column in columns}
 
 
 def rate_trend_chart(
     frame: pd.DataFrame,
-    rates: Mapping[str, str],
+    rates: Mapping[str, str] | Iterable[str],
     title: str,
     *,
     reference: float | None = None,
@@ -30,11 +45,15 @@ def rate_trend_chart(
     ----------
     frame : ``mart_kpis_monthly`` or ``mart_retention_t12m`` rows of one segment: ``month`` and,
         for each rate column ``r`` in ``rates``, ``r``, ``r_numerator`` and ``r_denominator``.
-    rates : mart column -> label shown in the legend.
+    rates : the mart columns to draw, in legend order; each is labelled with its KPI's short label in
+        the registry (:func:`registry_legends`). A mapping (mart column -> label) sets the labels instead.
     reference : draw a dashed rule at this value (e.g. 1.0 for 100% retention).
     """
+    if isinstance(rates, str):
+        raise TypeError(f"rates must be mart columns or a mapping of column -> label, not the string {rates!r}")
+    legends = dict(rates) if isinstance(rates, Mapping) else registry_legends(rates)
     records = []
-    for column, label in rates.items():
+    for column, label in legends.items():
         part = frame[["month", column, f"{column}_numerator", f"{column}_denominator"]].copy()
         part.columns = ["month", "value", "numerator", "denominator"]
         part["kpi"] = label
