@@ -51,9 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Set once SIGTERM or Ctrl-C arrived: an error raised while unwinding is the interruption, not a bug.
+_INTERRUPTED = threading.Event()
+
+
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM unwinds like Ctrl-C, so temporary files are removed and child processes ended."""
+    _INTERRUPTED.set()
     raise KeyboardInterrupt
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _was_interrupted(exc: BaseException) -> bool:
+    """A signal arrived, or DuckDB cancelled its query for one: DuckDB turns the ``KeyboardInterrupt``
+    raised inside a running query into its own error ("Query interrupted"), which is not a bug."""
+    return _INTERRUPTED.is_set() or type(exc).__name__ == "InterruptException" or "Query interrupted" in str(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _interrupt)
     try:
         return int(args._run(args) or 0)
     except CskpiError as exc:
@@ -72,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an unexpected error is a bug: say so without a wall of traceback
+        if _was_interrupted(exc):
+            print(f"cskpi {args.command}: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("CSKPI_DEBUG"):
             raise
         print(

@@ -46,6 +46,27 @@ def test_an_unexpected_error_is_reported_as_a_bug_without_a_traceback(monkeypatc
     assert code == 2 and "internal error: RuntimeError: boom" in err and "Traceback" not in err
 
 
+def test_a_build_stopped_by_sigterm_says_interrupted_not_bug(monkeypatch, capsys):
+    # DuckDB turns the KeyboardInterrupt raised by our SIGTERM handler inside a running query into
+    # "RuntimeError: Query interrupted" (seen on a 100k build killed mid-model); that is the stop
+    # the user asked for, not an internal error.
+    import signal
+
+    import cskpi_analysis.commands.build as build_command
+
+    def killed_mid_query(args):
+        try:
+            cli._terminate(signal.SIGTERM, None)
+        except KeyboardInterrupt:
+            raise RuntimeError("Query interrupted") from None
+
+    monkeypatch.setattr(build_command, "run", killed_mid_query)
+    monkeypatch.setattr(cli, "_INTERRUPTED", __import__("threading").Event())
+    code = cli.main(["build", "somewhere"])
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip() == "cskpi build: interrupted"
+
+
 VALID = __import__("pathlib").Path(__file__).parent / "fixtures" / "contract" / "valid"
 
 
