@@ -10,7 +10,14 @@ import pytest
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import BuildCheckError
-from cskpi_analysis.models import load_checks, load_models, model_order, referenced_tables, run_checks
+from cskpi_analysis.models import (
+    load_checks,
+    load_models,
+    model_order,
+    referenced_relations,
+    referenced_tables,
+    run_checks,
+)
 from cskpi_analysis.warehouse import build_marts, model_parameters
 from tests.helpers import write_folder
 
@@ -31,6 +38,22 @@ def test_layers_only_read_downwards():
         else:
             allowed = {"stg", "int"} | ({"mart"} if model.layer == "mart" else set())
             assert all(r.split("_", 1)[0] in allowed for r in reads), (model.name, reads)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_fast_dependency_scan_agrees_with_sqlglot_on_every_model(name):
+    # the build reads dependencies with a word scan (models.referenced_relations); sqlglot's parse is the oracle
+    assert set(MODELS[name].depends_on) == referenced_tables(MODELS[name].sql) & set(MODELS), name
+
+
+def test_the_dependency_scan_skips_comments_strings_and_cte_names():
+    sql = (
+        "-- reads int_months? no: this is a comment naming int_months and it's not read\n"
+        "with int_account_spells as (select * from stg_accounts where note <> 'from mart_kpis_monthly --')\n"
+        "select * from int_account_spells join int_months_x using (m) join mart_account_months using (m)"
+    )
+    names = ["int_months", "int_account_spells", "stg_accounts", "mart_kpis_monthly", "mart_account_months"]
+    assert referenced_relations(sql, names) == {"stg_accounts", "mart_account_months"}
 
 
 def test_dependency_order_puts_every_model_after_what_it_reads():
