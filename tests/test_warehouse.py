@@ -224,6 +224,39 @@ def test_a_kept_result_is_computed_again_when_the_code_computing_it_changes(fold
     assert len(kept) == 1 and kept[0].endswith("-changed.parquet")
 
 
+def test_a_kept_result_asked_for_twice_at_once_is_computed_once(folder, tmp_path):
+    # cskpi report exports notebooks in parallel and several read the same kept result (the survival fits,
+    # the worklist model): the second asker waits for the first and reads what it kept, it does not fit again
+    import threading
+    import time
+
+    db = tmp_path / "wh.duckdb"
+    open_warehouse(folder, database=db).close()  # built once, outside the race
+    calls = []
+    computing = threading.Event()
+
+    def compute(wh):
+        calls.append(1)
+        computing.set()
+        time.sleep(0.5)  # the second asker arrives while this one computes
+        return pd.DataFrame({"x": [len(calls)]})
+
+    seen = {}
+
+    def ask(who):
+        with open_warehouse(folder, database=db) as wh:
+            if who == "second":
+                assert computing.wait(10)
+            seen[who] = wh.cached("shared", compute)["x"].tolist()
+
+    threads = [threading.Thread(target=ask, args=(who,)) for who in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert calls == [1] and seen == {"first": [1], "second": [1]}
+
+
 def test_a_kept_result_of_a_subpackage_depends_on_every_module_it_may_call(monkeypatch):
     # survival/_cox.py calls survival/_covariates.py and stats.py: a change to either must recompute
     # a kept Cox model, so the digest covers the whole subpackage and stats.py (not the one file)

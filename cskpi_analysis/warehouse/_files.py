@@ -62,15 +62,22 @@ def _check_target(database: Path, data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _build_lock(database: Path) -> Iterator[None]:
-    """One build of a given file at a time (a second waits, then finds it up to date)."""
+def _build_lock(
+    database: Path, *, waiting: str | None = "another build is writing {path}; waiting for it"
+) -> Iterator[None]:
+    """One build of a given file at a time (a second waits, then finds it up to date).
+
+    Also one computation of a kept result at a time (``waiting=None``: wait without a word): the
+    exports of ``cskpi report`` run in parallel and several notebooks read the same results.
+    """
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = database.with_name(database.name + ".lock")
     with lock.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"cskpi: another build is writing {database}; waiting for it", file=sys.stderr, flush=True)
+            if waiting:
+                print(f"cskpi: {waiting.format(path=database)}", file=sys.stderr, flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

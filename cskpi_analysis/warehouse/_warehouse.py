@@ -16,7 +16,7 @@ import duckdb
 
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.errors import AnalysisError
-from cskpi_analysis.warehouse._files import META_TABLE, _atomically, _sidecar
+from cskpi_analysis.warehouse._files import META_TABLE, _atomically, _build_lock, _sidecar
 from cskpi_analysis.warehouse._fingerprint import _module_digest
 from cskpi_analysis.warehouse._parameters import _jsonable, model_parameters
 
@@ -125,15 +125,24 @@ class Warehouse:
             if store.is_file():
                 value = pd.read_parquet(store)
             else:
-                value = compute(self)
-                stored = value.copy(deep=False)
-                stored.attrs = {}  # attrs are not kept (parquet stores them as JSON, which a date breaks)
-                with _atomically(store) as temporary:
-                    stored.to_parquet(temporary, index=False)
-                for stale in store.parent.glob(f"{stem}-*.parquet"):  # earlier data or code
-                    if stale != store and stale.name[len(stem) + 1 :].count("-") == 1:
-                        stale.unlink(missing_ok=True)
+                # one process computes it; another asking meanwhile (a parallel report export) waits and reads it
+                with _build_lock(_sidecar(self.path) / "locks" / stem, waiting=None):
+                    if store.is_file():
+                        value = pd.read_parquet(store)
+                    else:
+                        value = self._compute_and_keep(compute, store, stem)
         self._memo[name] = value
+        return value
+
+    def _compute_and_keep(self, compute: Callable[[Warehouse], Any], store: Path, stem: str) -> Any:
+        value = compute(self)
+        stored = value.copy(deep=False)
+        stored.attrs = {}  # attrs are not kept (parquet stores them as JSON, which a date breaks)
+        with _atomically(store) as temporary:
+            stored.to_parquet(temporary, index=False)
+        for stale in store.parent.glob(f"{stem}-*.parquet"):  # earlier data or code
+            if stale != store and stale.name[len(stem) + 1 :].count("-") == 1:
+                stale.unlink(missing_ok=True)
         return value
 
     def remember(self, name: str, compute: Callable[[Warehouse], Any]) -> Any:
