@@ -173,6 +173,20 @@ def markdown_text(text: str) -> str:
     return _escape_dollars(text)
 
 
+def plain_text(text: str) -> str:
+    r"""Generated Markdown (:func:`markdown_text`, :func:`user_text`) as plain text for a terminal or JSON.
+
+    Undoes the escapes (``\$``, HTML entities) and drops ``**`` bold marks, so a command prints what the
+    report shows:
+
+    >>> plain_text("**ACV \\$25K-\\$50K** (KeyBanc &#40;KBCM&#41;)")
+    'ACV $25K-$50K (KeyBanc (KBCM))'
+    """
+    import html
+
+    return html.unescape(text.replace("**", "").replace("\\$", "$"))
+
+
 #: Characters replaced by a numeric HTML entity in :func:`user_text`: HTML, Markdown
 #: and the syntax of the extensions marimo enables (tables ``|``, critic ``{++ ++}``,
 #: tilde ``~~``, caret ``^^``, keys ``++``, emoji and icons ``:name:``, footnotes ``[^1]``,

@@ -70,6 +70,15 @@ def test_a_build_stopped_by_sigterm_says_interrupted_not_bug(monkeypatch, capsys
 VALID = __import__("pathlib").Path(__file__).parent / "fixtures" / "contract" / "valid"
 
 
+def test_benchmarks_prints_its_sentence_as_plain_text(capsys):
+    # the market sentence is Markdown for the notebooks (publisher names escaped as HTML entities, dollars
+    # as \$); a terminal must read "KeyBanc (KBCM)", not "KeyBanc &#40;KBCM&#41;" (what it printed before)
+    assert cli.main(["benchmarks", str(VALID), "--acv", "30000"]) == 0
+    out = capsys.readouterr().out
+    assert "(KeyBanc (KBCM), 2017)" in out
+    assert "&#" not in out and "\\$" not in out and "**" not in out
+
+
 def test_build_writes_a_database_with_every_mart(tmp_path, capsys):
     import duckdb
 

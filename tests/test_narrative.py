@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from cskpi_analysis import narrative
 from cskpi_analysis.config import AnalysisConfig
 from cskpi_analysis.kpis import NrrChange, Pooled, headline_frame, pooled_nrr_change
 from cskpi_analysis.narrative import (
@@ -125,3 +126,11 @@ def test_markdown_text_escapes_dollars_so_amounts_are_not_read_as_math():
 
     assert markdown_text("ACV $25K-$50K") == "ACV \\$25K-\\$50K"
     assert markdown_text(markdown_text("$5")) == "\\$5"  # idempotent: no double escaping
+
+
+def test_plain_text_undoes_the_markdown_escapes_of_generated_sentences():
+    # what a command prints is what the report shows: a hostile name and dollar amounts come back as typed
+    name = "<Acme & (Co)> *a* `b` 100%"
+    sentence = narrative.markdown_text(f"**{narrative.user_text(name)}** has ACV $25K-$50K")
+    assert "&#" in sentence and "\\$" in sentence  # escaped for marimo's Markdown
+    assert narrative.plain_text(sentence) == f"{name} has ACV $25K-$50K"

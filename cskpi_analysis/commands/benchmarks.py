@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         market_context_sentence,
         user_kpis_from_marts,
     )
+    from cskpi_analysis.narrative import plain_text
 
     with open_warehouse_of(args) as wh:
         kpis_monthly = wh.df("select * from mart_kpis_monthly")
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     user_kpis = user_kpis_from_marts(kpis_monthly, retention_t12m, segment=args.segment)
     acv = args.acv if args.acv is not None else average_acv_from_marts(kpis_monthly, segment=args.segment)
     comparison = compare(user_kpis, benchmarks, acv=acv)
-    sentence = market_context_sentence(comparison)
+    sentence = plain_text(market_context_sentence(comparison))  # the sentence is Markdown for the notebooks
     band = acv_band(acv, benchmarks) if acv is not None else None
     as_of_month = str(user_kpis[0].as_of_month) if user_kpis else None
 
