@@ -56,12 +56,8 @@ _INTERRUPTED = threading.Event()
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so temporary files are removed and child processes ended."""
-    _INTERRUPTED.set()
-    raise KeyboardInterrupt
-
-
-def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM and Ctrl-C unwind as ``KeyboardInterrupt`` (temporary files removed, child processes ended),
+    remembered in :data:`_INTERRUPTED`."""
     _INTERRUPTED.set()
     raise KeyboardInterrupt
 
@@ -75,10 +71,11 @@ def _was_interrupted(exc: BaseException) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _INTERRUPTED.clear()  # a process may run several commands (tests, scripts): only this one's signals count
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, _interrupt)
+            signal.signal(signal.SIGINT, _terminate)
     try:
         return int(args._run(args) or 0)
     except CskpiError as exc:

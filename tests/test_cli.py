@@ -61,10 +61,17 @@ def test_a_build_stopped_by_sigterm_says_interrupted_not_bug(monkeypatch, capsys
             raise RuntimeError("Query interrupted") from None
 
     monkeypatch.setattr(build_command, "run", killed_mid_query)
-    monkeypatch.setattr(cli, "_INTERRUPTED", __import__("threading").Event())
     code = cli.main(["build", "somewhere"])
     err = capsys.readouterr().err
     assert code == 130 and err.strip() == "cskpi build: interrupted"
+
+    # the next command in the same process starts afresh: its unexpected error is a bug again
+    def explode(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(build_command, "run", explode)
+    assert cli.main(["build", "somewhere"]) == 2
+    assert "internal error: RuntimeError: boom" in capsys.readouterr().err
 
 
 VALID = __import__("pathlib").Path(__file__).parent / "fixtures" / "contract" / "valid"
