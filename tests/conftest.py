@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cskpi_analysis.report import Report, build_reports, find_chromium, find_notebooks, report_server
+from cskpi_analysis.report import Report, build_reports, export_server, find_chromium, find_notebooks, report_server
 
 # helpers shared by the test modules (write_folder, build, benchmark_marts): tests/helpers.py; registered
 # so that an assert in a helper reports its values as a test's own assert does
@@ -99,7 +99,8 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     if not DEMO_DATA.is_dir():
         pytest.skip(f"{DEMO_DATA.relative_to(REPO_ROOT)} is missing; 'make test' writes it first ('make demo')")
     out = tmp_path_factory.mktemp("demo-reports") / "reports"
-    reports = build_reports(DEMO_DATA, out, REAL_NOTEBOOKS, progress=_quiet)
+    with export_server() as server:  # as cskpi report exports them
+        reports = build_reports(DEMO_DATA, out, REAL_NOTEBOOKS, progress=_quiet, server=server)
     return out, {report.notebook.stem: report for report in reports}
 
 

@@ -1,8 +1,9 @@
 """An interrupted report leaves nothing behind: no temporary folder, no running export.
 
-``cskpi report`` exports notebooks in child processes (``marimo export``). SIGTERM (what a
-scheduler or ``kill`` sends) unwinds the command like Ctrl-C (cli._terminate): the children are
-ended as process groups and the half-built report folder is removed.
+``cskpi report`` exports notebooks in child processes (``marimo export``), forked from an export
+server or each its own process. SIGTERM (what a scheduler or ``kill`` sends) unwinds the command
+like Ctrl-C (cli._terminate): the children and the server are ended as process groups and the
+half-built report folder is removed.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ SLEEPING_NOTEBOOK = textwrap.dedent(
 
     @app.cell
     def _():
+        import os
         import time
+        from pathlib import Path
 
+        Path(os.environ["SLEEP_MARKER"]).touch()
         time.sleep(120)
         return
 
@@ -44,11 +48,13 @@ DRIVER = textwrap.dedent(
     import signal, sys
     from pathlib import Path
     from cskpi_analysis import cli
-    from cskpi_analysis.report import build_reports
+    from cskpi_analysis.report import build_reports, export_server
 
     signal.signal(signal.SIGTERM, cli._terminate)
     try:
-        build_reports(Path(sys.argv[1]), Path(sys.argv[2]), [Path(sys.argv[3])], jobs=1)
+        with export_server() as server:
+            forked = server if sys.argv[4] == "forked" else None
+            build_reports(Path(sys.argv[1]), Path(sys.argv[2]), [Path(sys.argv[3])], jobs=1, server=forked)
     except KeyboardInterrupt:
         sys.exit(130)
     """
@@ -56,7 +62,7 @@ DRIVER = textwrap.dedent(
 
 
 def _children(pid: int) -> list[int]:
-    """Every process whose command line mentions the sleeping notebook (the export and what it started)."""
+    """Every process whose command line mentions the sleeping notebook or the export server (a fork keeps it)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -65,33 +71,40 @@ def _children(pid: int) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"00_sleep.py" in command and int(entry.name) != pid:
+        mentions = b"00_sleep.py" in command or b"cskpi_analysis.report._forkserver" in command
+        if mentions and int(entry.name) != pid:
             found.append(int(entry.name))
     return found
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find child processes")
-def test_sigterm_ends_the_exports_and_removes_the_half_built_report(tmp_path):
+@pytest.mark.parametrize("how", ["forked", "own-process"])
+def test_sigterm_ends_the_exports_and_removes_the_half_built_report(tmp_path, how):
     notebook = tmp_path / "notebooks" / "00_sleep.py"
     notebook.parent.mkdir()
     notebook.write_text(SLEEPING_NOTEBOOK)
     out = tmp_path / "site" / "reports"
     data = tmp_path / "data"
     data.mkdir()
+    marker = tmp_path / "sleeping"
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(data), str(out), str(notebook)],
+        [sys.executable, "-c", DRIVER, str(data), str(out), str(notebook), how],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
+        env={**os.environ, "SLEEP_MARKER": str(marker)},
     )
-    deadline = time.monotonic() + 60
-    while not _children(driver.pid) and time.monotonic() < deadline and driver.poll() is None:
-        time.sleep(0.2)  # wait for the export to start
-    assert _children(driver.pid), f"the export never started: {driver.stderr.read().decode()[-500:]}"
+    deadline = time.monotonic() + 90
+    while not marker.exists() and time.monotonic() < deadline and driver.poll() is None:
+        time.sleep(0.2)  # wait for the notebook to run
+    assert marker.exists(), f"the export never started: {driver.stderr.read().decode()[-500:]}"
+    assert _children(driver.pid)
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".reports.building-")]
     os.kill(driver.pid, signal.SIGTERM)
     assert driver.wait(timeout=30) == 130
-    time.sleep(0.5)
+    deadline = time.monotonic() + 15  # killed processes take a moment to go (a loaded machine tears down slowly)
+    while _children(driver.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert _children(driver.pid) == []  # no orphaned marimo export
     assert list(out.parent.iterdir()) == []  # neither the half-built folder nor a report
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import os
 import re
+import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -14,9 +17,11 @@ import pytest
 
 from cskpi_analysis import cli
 from cskpi_analysis.report import (
+    ExportServer,
     ReportError,
     build_reports,
     display_errors,
+    export_server,
     find_personal_data,
     make_offline,
     remote_references,
@@ -141,12 +146,14 @@ def test_the_notebook_reads_the_data_folder_given_on_the_command_line(fixture_re
         ("email.py", r"email\.py: the report would contain an e-mail address j…@example\.com"),
     ],
 )
+@pytest.mark.parametrize("forked", [False, True], ids=["own-process", "forked"])
 def test_a_failing_notebook_fails_the_export_and_leaves_nothing_behind(
-    notebook: str, expected: str, tmp_path: Path
+    notebook: str, expected: str, forked: bool, tmp_path: Path
 ) -> None:
+    """Forked exports too: the display error of too_many_rows is only on the export's stderr."""
     out = tmp_path / "reports"
-    with pytest.raises(ReportError, match=expected) as failure:
-        build_reports(DATA, out, [FAILING / notebook], progress=_quiet)
+    with pytest.raises(ReportError, match=expected) as failure, export_server() as server:
+        build_reports(DATA, out, [FAILING / notebook], progress=_quiet, server=server if forked else None)
     assert "jane.doe" not in str(failure.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -178,6 +185,145 @@ def test_the_report_command_validates_the_data_folder_before_exporting(tmp_path:
     assert cli.main(["report", str(empty), "--out", str(tmp_path / "reports")]) != 0
     assert "error" in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
+
+
+# --- exports forked from one server (cskpi report) ---
+
+PROBE = """
+import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import os
+    import sys
+    import time
+    from pathlib import Path
+
+    import marimo as mo
+
+    import subprocess
+
+    print("probe stderr marker", file=sys.stderr)
+    if os.environ.get("PROBE_SLEEP"):  # something the notebook started, which must end with the export
+        sleeper = subprocess.Popen(["sleep", os.environ["PROBE_SLEEP"]])
+        Path(os.environ["PROBE_PID_FILE"]).write_text(str(sleeper.pid))
+        time.sleep(float(os.environ["PROBE_SLEEP"]))
+    slider = mo.ui.slider(1, 10)
+    mo.vstack([mo.md(f"probe env={os.environ['PROBE_VALUE']} cwd={os.getcwd()} args={dict(mo.cli_args())}"), slider])
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+@pytest.fixture(scope="module")
+def forkserver():
+    """A server that preloads marimo's command line only (the suite's libraries are the children's to import)."""
+    server = ExportServer(preload=("marimo._cli.cli",))
+    yield server
+    server.close()
+
+
+def _probe(folder: Path, name: str = "probe.py") -> Path:
+    notebook = folder / name
+    notebook.write_text(PROBE)
+    return notebook
+
+
+def _export_probe(server, notebook: Path, out: Path, timeout: float = 120, **env: str):
+    arguments = ["export", "html", "--no-include-code", "--force", str(notebook), "-o", str(out), "--", "--data", "d"]
+    environment = {**os.environ, "PROBE_VALUE": "v", "PROBE_PID_FILE": str(out) + ".pid", **env}
+    return server.run(arguments, environment, timeout)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in {"Z", "X"}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_a_forked_export_gets_the_reports_environment_directory_and_arguments(
+    forkserver, tmp_path: Path, monkeypatch
+) -> None:
+    """The child runs with the job's environment and working directory, not the server's; stderr is captured."""
+    monkeypatch.chdir(tmp_path)
+    notebook = _probe(tmp_path)
+    result = _export_probe(forkserver, notebook, tmp_path / "probe.html", PROBE_VALUE="from-the-report")
+    assert result is not None and result.returncode == 0, result and result.stderr
+    page = (tmp_path / "probe.html").read_text()
+    assert "probe env=from-the-report" in page
+    assert f"cwd={tmp_path}" in page
+    assert "&#x27;data&#x27;: &#x27;d&#x27;" in page or "'data': 'd'" in page
+    assert "probe stderr marker" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_forked_exports_draw_their_own_element_ids(forkserver, tmp_path: Path) -> None:
+    """Each fork reseeds marimo's element-id generator; without it every page had the server's same ids."""
+    notebook = _probe(tmp_path)
+    ids = []
+    for name in ("a.html", "b.html"):
+        result = _export_probe(forkserver, notebook, tmp_path / name)
+        assert result is not None and result.returncode == 0, result and result.stderr
+        ids.append(re.findall(r"random-id=.([0-9a-f-]{36})", (tmp_path / name).read_text()))
+    assert ids[0] and ids[1] and set(ids[0]).isdisjoint(ids[1])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_a_forked_export_that_runs_too_long_is_ended_with_what_it_started(forkserver, tmp_path: Path) -> None:
+    notebook = _probe(tmp_path)
+    out = tmp_path / "slow.html"
+    started = time.monotonic()
+    result = _export_probe(forkserver, notebook, out, timeout=15, PROBE_SLEEP="600")
+    assert result is None
+    assert time.monotonic() - started < 60
+    started = int(Path(str(out) + ".pid").read_text())  # a process the notebook started, then slept
+    deadline = time.monotonic() + 10
+    while _running(started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(started)
+    assert not out.exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_an_export_runs_as_its_own_process_when_the_server_is_gone(tmp_path: Path, monkeypatch) -> None:
+    from cskpi_analysis.report._export import export_html
+
+    monkeypatch.setenv("PROBE_VALUE", "fallback")
+    monkeypatch.setenv("PROBE_PID_FILE", str(tmp_path / "pid"))
+    server = ExportServer(preload=())
+    server.close()
+    result = export_html(_probe(tmp_path), DATA, tmp_path / "probe.html", timeout=120, server=server)
+    assert result.returncode == 0, result.stderr
+    assert "probe env=fallback" in (tmp_path / "probe.html").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_a_forked_report_is_the_report_of_exports_run_as_their_own_processes(tmp_path: Path) -> None:
+    """Same pages, but for marimo's random element ids and vl-convert's gradient counter (per process)."""
+    notebooks = [FIXTURES / "notebooks" / "01_chart.py"]
+    build_reports(DATA, tmp_path / "own", notebooks, progress=_quiet)
+    with export_server() as server:
+        build_reports(DATA, tmp_path / "forked", notebooks, progress=_quiet, server=server)
+
+    def normalised(path: Path) -> str:
+        text = re.sub(r"random-id=(.)[0-9a-f-]{36}", r"random-id=\1ID", path.read_text())
+        return re.sub(r"gradient_\d+", "gradient_N", text)
+
+    pages = sorted(p.relative_to(tmp_path / "own") for p in (tmp_path / "own").rglob("*.html"))
+    assert len(pages) >= 4  # the page, its single file, and both indexes
+    for page in pages:
+        assert normalised(tmp_path / "forked" / page) == normalised(tmp_path / "own" / page), page
 
 
 # --- serving ---

@@ -3,7 +3,9 @@
 Opens the folder's warehouse (validating and building it once if it is missing or
 stale, as 'cskpi build' does), then runs each notebooks/NN_topic.py, as many at once
 as there are cores, with 'marimo export html --no-include-code ... -- --data DIR
---db WAREHOUSE': every notebook only reads the warehouse. Each page is checked
+--db WAREHOUSE': every notebook only reads the warehouse. (On Linux the exports are
+forked from one process that imported marimo and the notebooks' libraries while the
+warehouse was built.) Each page is checked
 (no failed cell, no chart that failed to display, no e-mail address or phone
 number anywhere in the page) and made to load marimo's frontend from
 OUT/assets/ instead of a CDN. OUT/index.html lists the reports.
@@ -62,20 +64,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cskpi_analysis.report import ReportError, build_reports, default_notebooks, find_chromium, find_notebooks
+    from cskpi_analysis.report import (
+        ReportError,
+        build_reports,
+        default_notebooks,
+        export_server,
+        find_chromium,
+        find_notebooks,
+    )
 
     if args.pdf and find_chromium() is None:  # before the warehouse is built or any notebook runs
         raise ReportError("--pdf needs headless Chromium on PATH (apt-get install chromium); nothing was written")
-    with open_warehouse_of(args) as wh:  # validated and built once (or opened, if up to date)
-        database = wh.path
-    os.environ[PERIOD_ENV] = args.period  # read by every notebook process (cskpi_analysis.notebook.period)
     folder = args.notebooks if args.notebooks is not None else default_notebooks()
     notebooks = find_notebooks(folder)
     if not notebooks:
         raise ReportError(f"no notebooks NN_topic.py in {folder}/")
-    reports = build_reports(
-        args.data_dir, args.out, notebooks, timeout=args.timeout, database=database, jobs=args.jobs, pdf=args.pdf
-    )
+    # the server imports marimo and the notebooks' libraries while the warehouse is built (a
+    # build keeps about one core busy), then forks every export with them already loaded
+    with export_server() as server:
+        with open_warehouse_of(args) as wh:  # validated and built once (or opened, if up to date)
+            database = wh.path
+        os.environ[PERIOD_ENV] = args.period  # read by every notebook (cskpi_analysis.notebook.period)
+        reports = build_reports(
+            args.data_dir,
+            args.out,
+            notebooks,
+            timeout=args.timeout,
+            database=database,
+            jobs=args.jobs,
+            pdf=args.pdf,
+            server=server,
+        )
     pdfs = " and PDFs" if args.pdf else ""
     print(
         f"{len(reports)} report(s) in {args.out}/ (index.html).\n"

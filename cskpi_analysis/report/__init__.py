@@ -71,6 +71,8 @@ Layout (private modules; the names below are the package's API):
 
 * ``_notebooks``: the notebooks (:func:`find_notebooks`), :class:`Report`, :class:`ReportError`;
 * ``_export``: :func:`build_reports` and its export workers, the atomic swap of the folder;
+* ``_forkserver``: :func:`export_server`, one process that imports marimo and the notebooks' libraries
+  once and forks every export from there;
 * ``_page``: what an exported page holds (session snapshot, cell errors, charts, title);
 * ``_offline``: marimo's frontend copied beside the pages, remote references;
 * ``_privacy``: personal data in a page, also inside encoded payloads;
@@ -86,6 +88,7 @@ from __future__ import annotations
 
 from cskpi_analysis.report._browser import find_chromium, render_dom, rendered_charts, rendered_heading
 from cskpi_analysis.report._export import build_reports
+from cskpi_analysis.report._forkserver import ExportServer, export_server
 from cskpi_analysis.report._format import FormattedTable, format_table, header_label
 from cskpi_analysis.report._index import index_page
 from cskpi_analysis.report._notebooks import Report, ReportError, default_notebooks, find_notebooks
@@ -109,6 +112,7 @@ __all__ = [
     "NAV_PLACEHOLDER",
     "SINGLE_FILE_DIR",
     "STYLESHEET",
+    "ExportServer",
     "FormattedTable",
     "Report",
     "ReportError",
@@ -119,6 +123,7 @@ __all__ = [
     "decoded_views",
     "default_notebooks",
     "display_errors",
+    "export_server",
     "find_chromium",
     "find_notebooks",
     "find_personal_data",

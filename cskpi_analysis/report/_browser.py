@@ -26,6 +26,8 @@ def run_tracked(
         The finished process, or ``None`` when it ran longer than ``timeout`` seconds (it and
         everything it started are then killed).
     """
+    if _ENDING.is_set():  # the report is being ended: start nothing more
+        return None
     with subprocess.Popen(
         list(command),
         stdout=subprocess.PIPE,
@@ -55,18 +57,42 @@ _CHILDREN: set[subprocess.Popen[str]] = set()
 _CHILDREN_LOCK = threading.Lock()
 
 
+_ENDING = threading.Event()
+"""Set by :func:`_end_children`: no export starts any more (cleared when the next report starts)."""
+
+
 def _end(process: subprocess.Popen[str]) -> None:
     """End an export and everything it started (its process group)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 
 
+_GROUPS: set[int] = set()
+"""Process groups started otherwise (the export server and its forked exports), ended like the children."""
+
+
+def track_group(pid: int) -> None:
+    """End ``pid``'s process group with the report if it is interrupted (see :func:`_end_children`)."""
+    with _CHILDREN_LOCK:
+        _GROUPS.add(pid)
+
+
+def untrack_group(pid: int) -> None:
+    with _CHILDREN_LOCK:
+        _GROUPS.discard(pid)
+
+
 def _end_children() -> None:
     """End every running export: called when the report is interrupted (Ctrl-C, SIGTERM) or fails."""
+    _ENDING.set()
     with _CHILDREN_LOCK:
         running = list(_CHILDREN)
+        groups = list(_GROUPS)
     for process in running:
         _end(process)
+    for pid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 CHROMIUM_FLAGS = (

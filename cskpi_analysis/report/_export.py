@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from cskpi_analysis.report._browser import _end_children, find_chromium, run_tracked
+from cskpi_analysis.report._browser import _ENDING, _end_children, find_chromium, run_tracked
+from cskpi_analysis.report._forkserver import ExportServer, ServerGone
 from cskpi_analysis.report._index import index_page
 from cskpi_analysis.report._notebooks import Report, ReportError
 from cskpi_analysis.report._offline import copy_frontend, make_offline, remote_references
@@ -35,22 +36,34 @@ MARKER_FILE = ".cskpi-reports"
 
 
 def export_html(
-    notebook: Path, data_dir: Path, output: Path, timeout: float = 1800, database: Path | None = None
+    notebook: Path,
+    data_dir: Path,
+    output: Path,
+    timeout: float = 1800,
+    database: Path | None = None,
+    server: ExportServer | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``.
 
     With ``database`` (a built warehouse) the notebook gets ``--db FILE`` and runs with
     ``CSKPI_NO_BUILD=1``: it only opens the warehouse, and fails rather than validate or build.
+    With ``server`` the export is forked from it (see :mod:`._forkserver`), else it is its own process.
     """
-    command = [
-        sys.executable, "-m", "marimo", "export", "html", "--no-include-code", "--force",
-        str(notebook), "-o", str(output), "--", "--data", str(data_dir),
+    arguments = [
+        "export", "html", "--no-include-code", "--force", str(notebook), "-o", str(output), "--",
+        "--data", str(data_dir),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if database is not None:
-        command += ["--db", str(database)]
+        arguments += ["--db", str(database)]
         env["CSKPI_NO_BUILD"] = "1"
-    result = run_tracked(command, timeout, env)
+    result: subprocess.CompletedProcess[str] | None
+    try:
+        if server is None:
+            raise ServerGone("no export server")
+        result = server.run(arguments, env, timeout)
+    except ServerGone:
+        result = run_tracked([sys.executable, "-m", "marimo", *arguments], timeout, env)
     if result is None:
         raise ReportError(f"{notebook.name}: the export took longer than {timeout:.0f} s and was stopped")
     return result
@@ -76,6 +89,7 @@ def export_report(
     *,
     single_file: bool = True,
     pdf_browser: str | None = None,
+    server: ExportServer | None = None,
 ) -> Report:
     """Export one notebook into ``out_dir`` as a checked, offline page.
 
@@ -83,7 +97,8 @@ def export_report(
     page, ``out_dir/single-file/NN_topic.html`` (:func:`cskpi_analysis.single_file_page`;
     its nav bar is added by :func:`build_reports` once every report is known), checked for
     personal data and network references like the page; with ``pdf_browser`` (a Chromium
-    executable) it is printed to ``NN_topic.pdf`` beside it.
+    executable) it is printed to ``NN_topic.pdf`` beside it. With ``server`` the export is
+    forked from it (:func:`export_html`).
 
     Raises
     ------
@@ -93,7 +108,7 @@ def export_report(
     """
     started = time.monotonic()
     target = out_dir / f"{notebook.stem}.html"
-    result = export_html(notebook, data_dir, target, timeout, database)
+    result = export_html(notebook, data_dir, target, timeout, database, server)
     if not target.exists():
         raise ReportError(f"{notebook.name}: marimo could not export the notebook:\n{_tail(result.stderr)}")
     page = target.read_text(encoding="utf-8")
@@ -151,13 +166,15 @@ def _export_all(
     progress: Callable[[str], None],
     single_file: bool = True,
     pdf_browser: str | None = None,
+    server: ExportServer | None = None,
 ) -> list[Report]:
     """Export every notebook, ``jobs`` at a time; the reports in notebook order, or the first failure."""
     workers = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
+    _ENDING.clear()
     done: dict[Path, Report] = {}
     failures: dict[Path, ReportError] = {}
     pool = ThreadPoolExecutor(max_workers=workers)
-    options = {"single_file": single_file, "pdf_browser": pdf_browser}
+    options = {"single_file": single_file, "pdf_browser": pdf_browser, "server": server}
     try:
         futures = {
             pool.submit(export_report, n, data_dir, building, timeout, database, **options): n for n in notebooks
@@ -214,6 +231,7 @@ def build_reports(
     jobs: int | None = None,
     single_files: bool = True,
     pdf: bool = False,
+    server: ExportServer | None = None,
 ) -> list[Report]:
     """Export ``notebooks`` into ``out`` atomically, with ``out/index.html`` and ``out/assets``.
 
@@ -233,6 +251,9 @@ def build_reports(
     jobs : exports run at once (default: the machine's cores); each is its own process.
     single_files : also write ``out/single-file/NN_topic.html``, which open without a server.
     pdf : also print each single file to ``out/single-file/NN_topic.pdf`` (needs Chromium).
+    server : an :class:`ExportServer` to fork the exports from (:func:`export_server`), which
+        saves each one the imports of marimo and the notebooks' libraries; else each export is
+        its own process.
 
     Raises
     ------
@@ -269,6 +290,7 @@ def build_reports(
             progress,
             single_file=single_files,
             pdf_browser=browser,
+            server=server,
         )
         if single_files:
             _finish_single_files(building, reports, data_dir.name, pdf=browser is not None)
