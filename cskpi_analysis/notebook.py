@@ -124,3 +124,32 @@ def period() -> str:
     if value not in ("month", "quarter"):
         raise ConfigError(f"--period must be month or quarter, got {value!r}")
     return str(value)
+
+
+def landmark_and_horizon() -> tuple[str, str]:
+    """The landmark and horizon notebook 03 opens on: labels of ``survival.LANDMARK_CHOICES`` and ``HORIZON_CHOICES``.
+
+    ``--landmark DAYS --horizon DAYS`` on the marimo command line (``cskpi build --warm`` runs
+    the notebook once per pair, so that each pair's models are fitted and kept), else day 30
+    and 12 months.
+
+    Raises
+    ------
+    ConfigError
+        A value that is not one of the choices (the message lists them).
+    """
+    from cskpi_analysis.survival._frame import HORIZON_CHOICES, LANDMARK_CHOICES
+    from cskpi_analysis.warehouse._parameters import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS
+
+    arguments = _marimo_cli_args()
+    labels = []
+    for name, choices, default in (
+        ("landmark", LANDMARK_CHOICES, DEFAULT_LANDMARK_DAYS),
+        ("horizon", HORIZON_CHOICES, DEFAULT_HORIZON_DAYS),
+    ):
+        value = arguments.get(name, default)
+        by_days = {str(days): label for label, days in choices.items()}
+        if str(value) not in by_days:
+            raise ConfigError(f"--{name} must be one of {', '.join(by_days)} (days), got {value!r}")
+        labels.append(by_days[str(value)])
+    return labels[0], labels[1]

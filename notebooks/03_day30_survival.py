@@ -25,19 +25,19 @@ def _():
     from cskpi_analysis import charts, narrative, survival
     from cskpi_analysis.charts import survival as charts_survival
     from cskpi_analysis.narrative import versions_footer
-    from cskpi_analysis.notebook import warehouse
+    from cskpi_analysis.notebook import landmark_and_horizon, warehouse
 
     charts.enable_theme()
     wh = warehouse()  # built once by 'cskpi build'; opened read-only here
-    return charts_survival, mo, narrative, pd, survival, versions_footer, wh
+    return charts_survival, landmark_and_horizon, mo, narrative, pd, survival, versions_footer, wh
 
 
 @app.cell
-def _(mo):
-    landmark = mo.ui.dropdown(options={"day 14": 14, "day 30": 30, "day 60": 60}, value="day 30", label="Landmark")
-    horizon = mo.ui.dropdown(
-        options={"6 months": 183, "12 months": 365, "24 months": 730}, value="12 months", label="Horizon"
-    )
+def _(landmark_and_horizon, mo, survival):
+    # day 30 and 12 months unless the command line names others (cskpi build --warm fits every pair)
+    _landmark, _horizon = landmark_and_horizon()
+    landmark = mo.ui.dropdown(options=survival.LANDMARK_CHOICES, value=_landmark, label="Landmark")
+    horizon = mo.ui.dropdown(options=survival.HORIZON_CHOICES, value=_horizon, label="Horizon")
     mo.hstack([landmark, horizon], justify="start")
     return horizon, landmark
 

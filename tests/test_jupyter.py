@@ -122,6 +122,23 @@ def test_data_dir_given_twice_is_an_error(monkeypatch: pytest.MonkeyPatch) -> No
         notebook.data_dir()
 
 
+def test_notebook_03_opens_on_day_30_and_12_months_without_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notebook, "_marimo_cli_args", lambda: {})
+    assert notebook.landmark_and_horizon() == ("day 30", "12 months")
+
+
+def test_notebook_03_opens_on_the_landmark_and_horizon_of_its_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """marimo hands ``-- --landmark 60 --horizon 730`` over as strings (cskpi build --warm passes them so)."""
+    monkeypatch.setattr(notebook, "_marimo_cli_args", lambda: {"landmark": "60", "horizon": "730"})
+    assert notebook.landmark_and_horizon() == ("day 60", "24 months")
+
+
+def test_a_landmark_notebook_03_does_not_offer_is_an_error_listing_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notebook, "_marimo_cli_args", lambda: {"landmark": "45"})
+    with pytest.raises(ConfigError, match=r"--landmark must be one of 14, 30, 60 \(days\), got '45'"):
+        notebook.landmark_and_horizon()
+
+
 def test_setup_kernel_moves_to_the_repo_root_and_keeps_a_data_folder_already_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -23,9 +23,11 @@ from cskpi_analysis.report import (
     display_errors,
     export_server,
     find_personal_data,
+    landmark_pairs,
     make_offline,
     remote_references,
     report_server,
+    warm_landmarks,
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -324,6 +326,80 @@ def test_a_forked_report_is_the_report_of_exports_run_as_their_own_processes(tmp
     assert len(pages) >= 4  # the page, its single file, and both indexes
     for page in pages:
         assert normalised(tmp_path / "forked" / page) == normalised(tmp_path / "own" / page), page
+
+
+# --- cskpi build --warm: notebook 03 run for every landmark and horizon ---
+
+
+def test_every_landmark_and_horizon_notebook_03_offers_is_warmed_the_default_first() -> None:
+    from cskpi_analysis.survival import HORIZON_CHOICES, LANDMARK_CHOICES
+
+    pairs = landmark_pairs()
+    assert pairs[0] == (30, 365)
+    assert sorted(pairs) == sorted((a, b) for a in LANDMARK_CHOICES.values() for b in HORIZON_CHOICES.values())
+    assert len(pairs) == 9
+
+
+FAILS_AT_DAY_60 = """
+import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    from cskpi_analysis.notebook import landmark_and_horizon
+
+    _landmark, _horizon = landmark_and_horizon()
+    if _landmark == "day 60" and _horizon == "6 months":
+        raise ValueError("planted failure at day 60")
+    mo.md(f"{_landmark}, {_horizon}")
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+@pytest.mark.slow
+def test_a_failed_warm_run_names_its_landmark_and_horizon(tmp_path: Path) -> None:
+    from cskpi_analysis.report._warm import WARM_NOTEBOOK
+
+    (tmp_path / WARM_NOTEBOOK).write_text(FAILS_AT_DAY_60)
+    with pytest.raises(ReportError, match=r"landmark 60 days, horizon 183 days.*planted failure at day 60"):
+        warm_landmarks(DATA, tmp_path / "unused.duckdb", notebooks=tmp_path, progress=_quiet)
+
+
+@pytest.mark.slow
+def test_after_build_warm_every_landmark_and_horizon_reads_kept_models(tmp_path: Path, monkeypatch, capsys) -> None:
+    """What the notebook does on a control change, with building and fitting forbidden: all of it is read back."""
+    from lifelines import CoxPHFitter
+
+    from cskpi_analysis import survival
+    from cskpi_analysis.demo import write_demo
+    from cskpi_analysis.warehouse import open_warehouse
+
+    data = tmp_path / "data"
+    write_demo(data, 400, 7)
+    database = tmp_path / "warehouse.duckdb"
+    assert cli.main(["build", str(data), "--db", str(database), "--warm"]) == 0
+    assert "notebook 03's models kept for 9 pairs" in capsys.readouterr().out
+
+    monkeypatch.setenv("CSKPI_NO_BUILD", "1")  # a missing variant warehouse would be an error
+    monkeypatch.setattr(CoxPHFitter, "fit", lambda *a, **k: pytest.fail("a Cox model was fitted again"))
+    with open_warehouse(data, database=database) as wh:
+        fitted = 0
+        for landmark, horizon in landmark_pairs():
+            variant = wh.with_parameters(landmark_days=landmark, horizon_days=horizon)
+            frame = survival.survival_frame(variant, landmark, horizon)
+            covariates, _ = survival.available_covariates(frame)
+            if covariates:
+                cox, _ = survival.cox_with_ph_refits(frame, covariates, keep=variant)
+                fitted += cox.fitter is None  # read back from where the warm run kept it
+    assert fitted >= 6  # most pairs have churn to model on 400 accounts
 
 
 # --- serving ---

@@ -71,6 +71,7 @@ Layout (private modules; the names below are the package's API):
 
 * ``_notebooks``: the notebooks (:func:`find_notebooks`), :class:`Report`, :class:`ReportError`;
 * ``_export``: :func:`build_reports` and its export workers, the atomic swap of the folder;
+* ``_warm``: :func:`warm_landmarks` (``cskpi build --warm``), notebook 03 run for every landmark and horizon;
 * ``_forkserver``: :func:`export_server`, one process that imports marimo and the notebooks' libraries
   once and forks every export from there;
 * ``_page``: what an exported page holds (session snapshot, cell errors, charts, title);
@@ -107,11 +108,13 @@ from cskpi_analysis.report._single_file import (
     single_file_page,
 )
 from cskpi_analysis.report._static import control_text, static_html
+from cskpi_analysis.report._warm import WarmRun, landmark_pairs, warm_landmarks
 
 __all__ = [
     "NAV_PLACEHOLDER",
     "SINGLE_FILE_DIR",
     "STYLESHEET",
+    "WarmRun",
     "ExportServer",
     "FormattedTable",
     "Report",
@@ -130,6 +133,7 @@ __all__ = [
     "format_table",
     "header_label",
     "index_page",
+    "landmark_pairs",
     "left_out_count",
     "make_offline",
     "print_pdf",
@@ -142,4 +146,5 @@ __all__ = [
     "single_file_index",
     "single_file_page",
     "static_html",
+    "warm_landmarks",
 ]

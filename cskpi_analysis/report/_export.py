@@ -42,21 +42,27 @@ def export_html(
     timeout: float = 1800,
     database: Path | None = None,
     server: ExportServer | None = None,
+    *,
+    notebook_arguments: Sequence[str] = (),
+    may_build: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``marimo export html --no-include-code`` on one notebook with ``-- --data DIR``.
 
-    With ``database`` (a built warehouse) the notebook gets ``--db FILE`` and runs with
-    ``CSKPI_NO_BUILD=1``: it only opens the warehouse, and fails rather than validate or build.
-    With ``server`` the export is forked from it (see :mod:`._forkserver`), else it is its own process.
+    With ``database`` (a built warehouse) the notebook gets ``--db FILE`` and, unless ``may_build``
+    (warehouses for other parameters, :func:`warm_landmarks`), runs with ``CSKPI_NO_BUILD=1``: it
+    only opens the warehouse, and fails rather than validate or build. ``notebook_arguments`` follow
+    ``--data`` (e.g. ``--landmark 60``). With ``server`` the export is forked from it (see
+    :mod:`._forkserver`), else it is its own process.
     """
     arguments = [
         "export", "html", "--no-include-code", "--force", str(notebook), "-o", str(output), "--",
-        "--data", str(data_dir),
+        "--data", str(data_dir), *notebook_arguments,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if database is not None:
         arguments += ["--db", str(database)]
-        env["CSKPI_NO_BUILD"] = "1"
+        if not may_build:
+            env["CSKPI_NO_BUILD"] = "1"
     result: subprocess.CompletedProcess[str] | None
     try:
         if server is None:

@@ -65,7 +65,15 @@ from cskpi_analysis.survival._covariates import (
     select_covariates,
 )
 from cskpi_analysis.survival._cox import DEFAULT_STRATA, CoxResult, cox_model, cox_with_ph_refits, describe_cox
-from cskpi_analysis.survival._frame import describe_cohort, feature_slug, landmark_cohort, survival_frame, ttfv_frame
+from cskpi_analysis.survival._frame import (
+    HORIZON_CHOICES,
+    LANDMARK_CHOICES,
+    describe_cohort,
+    feature_slug,
+    landmark_cohort,
+    survival_frame,
+    ttfv_frame,
+)
 from cskpi_analysis.survival._km import (
     Behaviour,
     behaviours,
@@ -89,6 +97,8 @@ from cskpi_analysis.survival._validation import (
 from cskpi_analysis.survival._verdicts import verdicts
 
 __all__ = [
+    "HORIZON_CHOICES",
+    "LANDMARK_CHOICES",
     "DEFAULT_STRATA",
     "Behaviour",
     "CoxResult",

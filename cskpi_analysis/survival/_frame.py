@@ -14,6 +14,12 @@ from cskpi_analysis.errors import AnalysisError
 from cskpi_analysis.quality import sources
 from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS, Warehouse, kept
 
+LANDMARK_CHOICES: dict[str, int] = {"day 14": 14, "day 30": 30, "day 60": 60}
+"""The landmarks notebook 03 offers (label: days after the first paid day); ``cskpi build --warm`` fits each."""
+
+HORIZON_CHOICES: dict[str, int] = {"6 months": 183, "12 months": 365, "24 months": 730}
+"""The horizons notebook 03 offers (label: days after the landmark); ``cskpi build --warm`` fits each."""
+
 
 def feature_slug(feature: str) -> str:
     """A column-safe name for a feature (``"Saved views" -> "saved_views"``)."""
