@@ -62,14 +62,21 @@ def _(mo):
 
 
 @app.cell
-def _(wh, headline, mo, monthly, narrative, segment, summary):
+def _(narrative, wh):
+    # the same for every segment: computed once, not on each segment change
+    nrr_change = "All accounts: " + narrative.nrr_change_sentence(wh)
+    return (nrr_change,)
+
+
+@app.cell
+def _(headline, mo, monthly, narrative, nrr_change, segment, summary):
     mo.md(
         "\n\n".join(
             [
                 f"**Segment: {narrative.user_text(segment.value)}.** " + summary.monthly_growth_sentence(monthly),
                 narrative.retention_level_sentence(headline),
                 narrative.gap_sentence(headline),
-                "All accounts: " + narrative.nrr_change_sentence(wh),
+                nrr_change,
             ]
         )
     )
