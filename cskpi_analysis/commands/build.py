@@ -22,8 +22,10 @@ takes about as long as nine first choices, split over the cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 from cskpi_analysis.commands._common import add_data_dir
 from cskpi_analysis.errors import AnalysisError
@@ -58,25 +60,32 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError("--out and --master go with --engine spark")
     from cskpi_analysis.warehouse import open_warehouse
 
-    started = time.perf_counter()
-    with open_warehouse(args.data_dir, database=args.db, rebuild=args.force) as wh:
-        tables = wh.execute(
-            "select table_name from duckdb_tables() where table_name like 'mart_%' order by table_name"
-        ).fetchall()
-        for (table,) in tables:
-            count = wh.execute(f"select count(*) from {quote_identifier(table)}").fetchone()[0]
-            print(f"{table:32s} {count:>12,} rows")
-        seconds = time.perf_counter() - started
-        print(f"warehouse {wh.path} (as_of {wh.config.as_of}); all reconciliation checks passed; {seconds:.1f} s")
-        database = wh.path
-    if args.warm:
-        from cskpi_analysis.report import landmark_pairs, warm_landmarks
+    if args.warm:  # its server imports the notebooks' libraries while the warehouse is built
+        from cskpi_analysis.report import export_server
 
+        server_context: Any = export_server()
+    else:
+        server_context = contextlib.nullcontext()
+    with server_context as server:
         started = time.perf_counter()
-        print(f"warming notebook 03 for {len(landmark_pairs())} landmark and horizon pairs:", flush=True)
-        assert database is not None  # open_warehouse writes a file
-        runs = warm_landmarks(args.data_dir, database)
-        print(f"notebook 03's models kept for {len(runs)} pairs; {time.perf_counter() - started:.1f} s")
+        with open_warehouse(args.data_dir, database=args.db, rebuild=args.force) as wh:
+            tables = wh.execute(
+                "select table_name from duckdb_tables() where table_name like 'mart_%' order by table_name"
+            ).fetchall()
+            for (table,) in tables:
+                count = wh.execute(f"select count(*) from {quote_identifier(table)}").fetchone()[0]
+                print(f"{table:32s} {count:>12,} rows")
+            seconds = time.perf_counter() - started
+            print(f"warehouse {wh.path} (as_of {wh.config.as_of}); all reconciliation checks passed; {seconds:.1f} s")
+            database = wh.path
+        if args.warm:
+            from cskpi_analysis.report import landmark_pairs, warm_landmarks
+
+            started = time.perf_counter()
+            print(f"warming notebook 03 for {len(landmark_pairs())} landmark and horizon pairs:", flush=True)
+            assert database is not None  # open_warehouse writes a file
+            runs = warm_landmarks(args.data_dir, database, server=server)
+            print(f"notebook 03's models kept for {len(runs)} pairs; {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -13,6 +13,7 @@ cells: nothing here knows which models those are.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from cskpi_analysis.report._browser import _ENDING, _end_children
 from cskpi_analysis.report._export import _tail, export_html
-from cskpi_analysis.report._forkserver import export_server
+from cskpi_analysis.report._forkserver import ExportServer, export_server
 from cskpi_analysis.report._notebooks import ReportError, default_notebooks
 from cskpi_analysis.report._page import cell_errors, display_errors
 
@@ -57,6 +58,7 @@ def warm_landmarks(
     jobs: int | None = None,
     timeout: float = 1800,
     progress: Callable[[str], None] = lambda text: print(text, end="", flush=True),
+    server: ExportServer | None = None,
 ) -> list[WarmRun]:
     """Run notebook 03 on ``database`` for every landmark and horizon (:func:`landmark_pairs`).
 
@@ -67,6 +69,8 @@ def warm_landmarks(
     jobs : runs at once (default: the machine's cores).
     timeout : seconds one run may take.
     progress : receives a line per finished run.
+    server : the export server to fork the runs from (started before the build, it imports while the
+        warehouse is built); default: one started here.
 
     Raises
     ------
@@ -80,7 +84,8 @@ def warm_landmarks(
     pairs = landmark_pairs()
     workers = max(1, min(jobs or os.cpu_count() or 1, len(pairs)))
     _ENDING.clear()
-    with tempfile.TemporaryDirectory(prefix="cskpi-warm-") as folder, export_server() as server:
+    own_server = export_server() if server is None else contextlib.nullcontext(server)
+    with tempfile.TemporaryDirectory(prefix="cskpi-warm-") as folder, own_server as server:
 
         def run(pair: tuple[int, int]) -> WarmRun:
             landmark, horizon = pair
