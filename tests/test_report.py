@@ -268,6 +268,45 @@ def test_a_forked_export_gets_the_reports_environment_directory_and_arguments(
     assert "probe stderr marker" in result.stderr
 
 
+KERNEL_PROBE = """
+import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import sys
+
+    import marimo as mo
+
+    mo.md(f"preloaded in the kernel: {'json.tool' in sys.modules}")
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
+def test_the_notebooks_kernel_is_forked_with_the_servers_modules(tmp_path: Path) -> None:
+    """marimo spawns its kernel; the child makes it fork (_fork_kernels), so what the server imported is loaded.
+
+    json.tool is imported by nothing but this server's preload: a spawned kernel would not have it.
+    """
+    notebook = tmp_path / "kernel.py"
+    notebook.write_text(KERNEL_PROBE)
+    server = ExportServer(preload=("marimo._cli.cli", "json.tool"))
+    try:
+        arguments = ["export", "html", "--no-include-code", "--force", str(notebook), "-o", str(tmp_path / "k.html")]
+        result = server.run(arguments, dict(os.environ), 120)
+    finally:
+        server.close()
+    assert result is not None and result.returncode == 0, result and result.stderr
+    assert "preloaded in the kernel: True" in (tmp_path / "k.html").read_text()
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="exports are forked on Linux only")
 def test_forked_exports_draw_their_own_element_ids(forkserver, tmp_path: Path) -> None:
     """Each fork reseeds marimo's element-id generator; without it every page had the server's same ids."""
