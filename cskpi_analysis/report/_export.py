@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -75,11 +76,28 @@ def export_html(
     return result
 
 
-def check_page(page: str) -> list[str]:
-    """Every reason an exported page may not be published (empty when it may)."""
-    problems = cell_errors(page)
-    problems += [f"the report would contain an {item}" for item in find_personal_data(page)]
+def run_problems(page: str, result: subprocess.CompletedProcess[str]) -> list[str]:
+    """Every sign that an export's run failed (empty when it ran): a failed cell, a chart that failed
+    to display (only on marimo's stderr), or a failing exit with neither."""
+    problems = cell_errors(page) + display_errors(result.stderr)
+    if not problems and result.returncode != 0:
+        problems = [f"marimo export failed:\n{_tail(result.stderr)}"]
     return problems
+
+
+@contextlib.contextmanager
+def export_pool(jobs: int | None, count: int) -> Iterator[ThreadPoolExecutor]:
+    """Threads for ``count`` exports, ``jobs`` at a time (default: the cores); when the block fails or is
+    interrupted, nothing it started keeps running (:func:`_end_children`)."""
+    _ENDING.clear()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs or os.cpu_count() or 1, count)))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _end_children()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _tail(text: str, lines: int = 8) -> str:
@@ -118,9 +136,7 @@ def export_report(
     if not target.exists():
         raise ReportError(f"{notebook.name}: marimo could not export the notebook:\n{_tail(result.stderr)}")
     page = target.read_text(encoding="utf-8")
-    problems = cell_errors(page) + display_errors(result.stderr)
-    if not problems and result.returncode != 0:
-        problems = [f"marimo export failed:\n{_tail(result.stderr)}"]
+    problems = run_problems(page, result)
     problems += [f"the report would contain an {item}" for item in find_personal_data(page)]
     if problems:
         target.unlink()
@@ -175,13 +191,10 @@ def _export_all(
     server: ExportServer | None = None,
 ) -> list[Report]:
     """Export every notebook, ``jobs`` at a time; the reports in notebook order, or the first failure."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
-    _ENDING.clear()
     done: dict[Path, Report] = {}
     failures: dict[Path, ReportError] = {}
-    pool = ThreadPoolExecutor(max_workers=workers)
     options = {"single_file": single_file, "pdf_browser": pdf_browser, "server": server}
-    try:
+    with export_pool(jobs, len(notebooks)) as pool:  # interrupted: no export may outlive the command
         futures = {
             pool.submit(export_report, n, data_dir, building, timeout, database, **options): n for n in notebooks
         }
@@ -193,11 +206,6 @@ def _export_all(
             except ReportError as exc:
                 failures[notebook] = exc
                 progress(f"[{number}/{len(notebooks)}] {notebook.stem} failed\n")
-    except BaseException:  # interrupted: no export may outlive the command
-        pool.shutdown(wait=False, cancel_futures=True)
-        _end_children()
-        raise
-    pool.shutdown(wait=True)
     for notebook in notebooks:
         if notebook in failures:
             raise failures[notebook]

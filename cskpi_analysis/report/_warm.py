@@ -14,19 +14,15 @@ cells: nothing here knows which models those are.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cskpi_analysis.report._browser import _ENDING, _end_children
-from cskpi_analysis.report._export import _tail, export_html
+from cskpi_analysis.report._export import _tail, export_html, export_pool, run_problems
 from cskpi_analysis.report._forkserver import ExportServer, export_server
 from cskpi_analysis.report._notebooks import ReportError, default_notebooks
-from cskpi_analysis.report._page import cell_errors, display_errors
 
 WARM_NOTEBOOK = "03_day30_survival.py"
 """The notebook whose controls build warehouses and fit models: the one :func:`warm_landmarks` runs."""
@@ -75,15 +71,14 @@ def warm_landmarks(
     Raises
     ------
     ReportError
-        The notebook is missing, or a run failed (a cell raised, or a chart failed to
-        display); the message names the landmark and horizon.
+        The notebook is missing, or a run failed (a cell raised, a chart failed to display,
+        or marimo exited with an error: :func:`run_problems`); the message names the landmark
+        and horizon.
     """
     notebook = (notebooks or default_notebooks()) / WARM_NOTEBOOK
     if not notebook.is_file():
         raise ReportError(f"{notebook} is missing: cskpi build --warm runs it")
     pairs = landmark_pairs()
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(pairs)))
-    _ENDING.clear()
     own_server = export_server() if server is None else contextlib.nullcontext(server)
     with tempfile.TemporaryDirectory(prefix="cskpi-warm-") as folder, own_server as server:
 
@@ -98,19 +93,13 @@ def warm_landmarks(
             where = f"landmark {landmark} days, horizon {horizon} days"
             if not page.is_file():
                 raise ReportError(f"{notebook.name} ({where}) did not run:\n{_tail(result.stderr)}")
-            problems = cell_errors(page.read_text(encoding="utf-8")) + display_errors(result.stderr)
+            problems = run_problems(page.read_text(encoding="utf-8"), result)
             if problems:
                 raise ReportError(f"{notebook.name} ({where}): " + "; ".join(problems))
             done = WarmRun(landmark, horizon, time.monotonic() - started)
             progress(f"  landmark {landmark:>3} days, horizon {horizon:>3} days: {done.seconds:.1f} s\n")
             return done
 
-        pool = ThreadPoolExecutor(max_workers=workers)
-        try:
+        with export_pool(jobs, len(pairs)) as pool:  # a failure or an interruption: nothing keeps running
             runs = list(pool.map(run, pairs))
-        except BaseException:  # a failure or an interruption: nothing keeps running
-            pool.shutdown(wait=False, cancel_futures=True)
-            _end_children()
-            raise
-        pool.shutdown(wait=True)
     return runs
