@@ -42,7 +42,7 @@ def run_tracked(
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _end(process)
+            end_group(process.pid)
             process.communicate()
             return None
         finally:
@@ -61,10 +61,12 @@ _ENDING = threading.Event()
 """Set by :func:`_end_children`: no export starts any more (cleared when the next report starts)."""
 
 
-def _end(process: subprocess.Popen[str]) -> None:
-    """End an export and everything it started (its process group)."""
+def end_group(pid: int) -> None:
+    """End ``pid``'s process group (what it started), and ``pid`` itself if it had not made its group yet."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
 
 
 _GROUPS: set[int] = set()
@@ -89,10 +91,9 @@ def _end_children() -> None:
         running = list(_CHILDREN)
         groups = list(_GROUPS)
     for process in running:
-        _end(process)
+        end_group(process.pid)
     for pid in groups:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
+        end_group(pid)
 
 
 CHROMIUM_FLAGS = (

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from cskpi_analysis.report._browser import track_group, untrack_group
+from cskpi_analysis.report._browser import end_group, track_group, untrack_group
 
 PRELOAD: tuple[str, ...] = (
     "marimo._cli.cli",
@@ -190,8 +190,7 @@ def serve(input_fd: int = 0, output_fd: int = 1, preload: Sequence[str] = PRELOA
     while not closed or children:
         if closed:  # the report is gone: nothing may outlive it
             for pid in children:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
+                end_group(pid)
         else:
             readable, _, _ = select.select([input_fd], [], [], _POLL_SECONDS)
             if readable:
@@ -317,12 +316,12 @@ class ExportServer:
                     if pid is None:  # not forked yet: the server is still importing; end it all
                         self.close()
                         raise _TimedOut from None
-                    _kill(pid)
+                    end_group(pid)
                     answers.get()  # its exit code (or the server's end): nothing of it runs any more
                     raise _TimedOut from None
                 if message.get("gone"):
                     if pid is not None:
-                        _kill(pid)
+                        end_group(pid)
                     raise ServerGone("the export server ended during an export")
                 if "pid" in message:
                     pid = int(message["pid"])
@@ -340,7 +339,7 @@ class ExportServer:
         with contextlib.suppress(OSError, ValueError):
             assert self._process.stdin is not None
             self._process.stdin.close()
-        _kill(self._process.pid)  # it may still be importing: no reason to wait for that
+        end_group(self._process.pid)  # it may still be importing: no reason to wait for that
         self._process.wait()
         untrack_group(self._process.pid)
         if self._process.stdout is not None:
@@ -349,14 +348,6 @@ class ExportServer:
 
 class _TimedOut(Exception):
     """An export ran out of time and was ended."""
-
-
-def _kill(pid: int) -> None:
-    """End ``pid``'s process group, and ``pid`` itself if it had not made its group yet."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
