@@ -138,8 +138,8 @@ def landmark_and_horizon() -> tuple[str, str]:
     ConfigError
         A value that is not one of the choices (the message lists them).
     """
-    from cskpi_analysis.survival._frame import HORIZON_CHOICES, LANDMARK_CHOICES
-    from cskpi_analysis.warehouse._parameters import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS
+    from cskpi_analysis.survival import HORIZON_CHOICES, LANDMARK_CHOICES
+    from cskpi_analysis.warehouse import DEFAULT_HORIZON_DAYS, DEFAULT_LANDMARK_DAYS
 
     arguments = _marimo_cli_args()
     labels = []

@@ -3,7 +3,7 @@
 Every ``marimo export html`` used to be its own interpreter, and each spent 2-5 s of CPU
 importing marimo, pandas, altair, lifelines and statsmodels before running a cell: on the
 2-core machines the suite runs on, a third of ``cskpi report``. :class:`ExportServer` starts one
-server process (``python -m cskpi_analysis.report._forkserver``) that imports them while the
+server process (:func:`serve`, in ``python -c``) that imports them while the
 warehouse is validated and built, then forks one child per export. A child is a fresh process
 with those modules already loaded: it runs marimo's own command line (``marimo export html
 ...``) with the job's arguments, environment and working directory, its output and errors
@@ -184,7 +184,7 @@ def serve(input_fd: int = 0, output_fd: int = 1, preload: Sequence[str] = PRELOA
     def reply(message: dict[str, Any]) -> None:
         os.write(reply_fd, (json.dumps(message) + "\n").encode())
 
-    children: dict[int, Any] = {}
+    children: dict[int, int] = {}  # pid -> job id
     buffer = b""
     closed = False
     while not closed or children:
