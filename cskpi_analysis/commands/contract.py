@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from cskpi_analysis.contract import TABLES, contract_markdown
+from cskpi_analysis.contract import TABLES, column_bounds, contract_markdown
 
 NAME = "contract"
 HELP = "print the input data contract (tables, columns, types)"
@@ -26,13 +26,7 @@ def contract_text() -> str:
             lines.append(f"  unique key: {', '.join(table.unique_key)}")
         width = max(len(c.name) for c in table.columns)
         for col in table.columns:
-            bounds = []
-            if col.minimum is not None:
-                bounds.append(f">= {col.minimum:g}")
-            if col.maximum is not None:
-                bounds.append(f"<= {col.maximum:g}")
-            if col.not_after_as_of:
-                bounds.append("not after as_of")
+            bounds = column_bounds(col, markdown=False)
             extra = f" [{'; '.join(bounds)}]" if bounds else ""
             flag = "required" if col.required else "optional"
             lines.append(f"  {col.name:<{width}}  {col.type:<9}  {flag:<8}  {col.description}{extra}")

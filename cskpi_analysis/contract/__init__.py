@@ -32,12 +32,13 @@ Layout (private modules; the names below are the package's API):
   contract type (:data:`DUCKDB_TYPES`), the file extensions;
 * ``_tables``: the tables (:data:`TABLES`), required and optional, and which columns are personal data;
 * ``_parse``: the parsing shared by the validator and the build (:func:`parse_sql`, :func:`storable_range`);
-* ``_markdown``: the Markdown tables of ``data/README.md`` (:func:`contract_markdown`).
+* ``_markdown``: the Markdown tables of ``data/README.md`` (:func:`contract_markdown`) and each column's limits
+  in words (:func:`column_bounds`, also for ``cskpi contract``).
 """
 
 from __future__ import annotations
 
-from cskpi_analysis.contract._markdown import contract_markdown
+from cskpi_analysis.contract._markdown import column_bounds, contract_markdown
 from cskpi_analysis.contract._parse import TEXT_FORMS, WHITESPACE, Parse, parse_sql, storable_range
 from cskpi_analysis.contract._schema import DUCKDB_TYPES, FILE_EXTENSIONS, Column, Table
 from cskpi_analysis.contract._tables import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, is_personal
@@ -53,6 +54,7 @@ __all__ = [
     "Column",
     "Parse",
     "Table",
+    "column_bounds",
     "contract_markdown",
     "is_personal",
     "parse_sql",

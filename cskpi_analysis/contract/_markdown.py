@@ -19,6 +19,24 @@ def _storage_note(col: Column) -> str | None:
     return f"stored as {col.stored_as}"
 
 
+def column_bounds(col: Column, *, markdown: bool) -> list[str]:
+    """A column's documented limits in words: its minimum and maximum, what its stored type adds
+    (Markdown only, :func:`_storage_note`) and "not after as_of"; ``≥``/``≤`` and code quotes in
+    Markdown, ``>=``/``<=`` for a terminal (``cskpi contract``)."""
+    at_least, at_most, as_of = ("≥", "≤", "`as_of`") if markdown else (">=", "<=", "as_of")
+    bounds = []
+    if col.minimum is not None:
+        bounds.append(f"{at_least} {col.minimum:g}")
+    if col.maximum is not None:
+        bounds.append(f"{at_most} {col.maximum:g}")
+    note = _storage_note(col) if markdown else None
+    if note:
+        bounds.append(note)
+    if col.not_after_as_of:
+        bounds.append(f"not after {as_of}")
+    return bounds
+
+
 def contract_markdown() -> str:
     """Render the contract as the Markdown tables of ``data/README.md``."""
     lines: list[str] = []
@@ -29,16 +47,7 @@ def contract_markdown() -> str:
             lines += [f"Unique key: `{', '.join(table.unique_key)}`.", ""]
         lines += ["| column | type | required | meaning |", "| --- | --- | --- | --- |"]
         for col in table.columns:
-            bounds = []
-            if col.minimum is not None:
-                bounds.append(f"≥ {col.minimum:g}")
-            if col.maximum is not None:
-                bounds.append(f"≤ {col.maximum:g}")
-            note = _storage_note(col)
-            if note:
-                bounds.append(note)
-            if col.not_after_as_of:
-                bounds.append("not after `as_of`")
+            bounds = column_bounds(col, markdown=True)
             extra = f" ({'; '.join(bounds)})" if bounds else ""
             req = "**yes**" if col.required else "no"
             lines.append(f"| `{col.name}` | {col.type} | {req} | {col.description}{extra} |")
