@@ -24,16 +24,21 @@ def _future_problems(loaded: _Loaded, today: dt.date | None) -> list[Problem]:
     """Dates after today (counted in the scan when ``as_of`` is inferred)."""
     if today is None:
         return []
+    return _dates_after(
+        loaded,
+        "future",
+        "{values} after today, " + today.isoformat(),
+        f"on or before today ({today.isoformat()}): without analysis.as_of in {CONFIG_FILE}, "
+        "as_of is the latest date in the data",
+    )
+
+
+def _dates_after(loaded: _Loaded, kind: str, message: str, expected: str) -> list[Problem]:
+    """A problem for each column whose dates the scan counted under ``<kind>:<column>`` (``expected``
+    follows the column's name)."""
     problems = []
     for col in loaded.table.columns:
-        problem = _scanned_problem(
-            loaded,
-            f"future:{col.name}",
-            col.name,
-            "{values} after today, " + today.isoformat(),
-            f"{col.name} on or before today ({today.isoformat()}): without analysis.as_of in {CONFIG_FILE}, "
-            "as_of is the latest date in the data",
-        )
+        problem = _scanned_problem(loaded, f"{kind}:{col.name}", col.name, message, f"{col.name} {expected}")
         if problem:
             problems.append(problem)
     return problems
@@ -181,18 +186,12 @@ def _check_order(loaded: _Loaded, later: str, earlier: str, strict: bool) -> Pro
 
 
 def _check_not_after(loaded: _Loaded, as_of: dt.date) -> list[Problem]:
-    problems = []
-    for col in loaded.table.columns:
-        problem = _scanned_problem(
-            loaded,
-            f"after:{col.name}",
-            col.name,
-            "{values} after as_of " + as_of.isoformat(),
-            f"{col.name} on or before as_of {as_of.isoformat()} (analysis.as_of in {CONFIG_FILE})",
-        )
-        if problem:
-            problems.append(problem)
-    return problems
+    return _dates_after(
+        loaded,
+        "after",
+        "{values} after as_of " + as_of.isoformat(),
+        f"on or before as_of {as_of.isoformat()} (analysis.as_of in {CONFIG_FILE})",
+    )
 
 
 def _analyst_warnings(
